@@ -12,6 +12,9 @@
  *      migration entries (count, order, raw pte decoded), kpageflags after,
  *      whether the unmapped subpage was freed, values intact, Rss.
  * Then: munmap of a whole 2 MiB THP (counters), and drop_caches after it.
+ * Then ("sparse"): only subpage 5 written nonzero, page 0 unmapped, shrink:
+ *   after a successful anon split remap_page() maps zero-filled subpages to
+ *   the shared zero page (RMP_USE_SHARED_ZEROPAGE), whatever the trigger.
  */
 #include "probe.h"
 
@@ -111,6 +114,44 @@ static void whole(int run)
 	shrink_traced(tag, (unsigned long)a, (unsigned long)a + HPSZ);
 }
 
+static int sparse(int run)
+{
+	struct snap s0, s1;
+	struct smaps sm;
+	char tag[64], t[96];
+	char *a = thp_area(HPSZ);
+	unsigned long lo = (unsigned long)a, hi = lo + HPSZ;
+	long long mark0 = collapse_mark(), dm;
+	uint64_t head;
+
+	snprintf(tag, sizeof(tag), "run%d sparse", run);
+	a[0] = 1;
+	a[0] = 0;
+	*(volatile uint64_t *)(a + 5 * PSZ) = TAGV ^ 5;
+	head = pagemap_entry(a) & PM_PFN_MASK;
+	printf("== %s: area %#lx head pfn 0x%llx, only subpage 5 nonzero\n", tag, lo,
+	       (unsigned long long)head);
+	snap_take(&s0);
+	munmap(a, PSZ);
+	snap_take(&s1);
+	snprintf(t, sizeof(t), "%s munmap-4K", tag);
+	snap_delta(t, &s0, &s1);
+	smaps_print(t, a + PSZ);
+	shrink_traced(tag, lo, hi);
+	snprintf(t, sizeof(t), "%s after-shrink", tag);
+	smaps_get(a + PSZ, &sm);
+	smaps_print(t, a + PSZ);
+	page_runs(t, a, HPNR);
+	printf("%s: subpage 5 value %s, others read 0: %d/510\n", t,
+	       *(volatile uint64_t *)(a + 5 * PSZ) == (TAGV ^ 5) ? "intact" : "LOST",
+	       ({ int i, z = 0; for (i = 1; i < HPNR; i++) if (i != 5) z += *(volatile uint64_t *)(a + (size_t)i * PSZ) == 0; z; }));
+	dm = collapse_mark() - mark0;
+	printf("%s guard: collapse counters %+lld -> %s\n", tag, dm,
+	       dm ? "DISTURBED (khugepaged/collapse?) - repeated" : "CLEAN");
+	munmap(a, HPSZ);
+	return !dm;
+}
+
 int main(int argc, char **argv)
 {
 	int runs = argc > 1 ? atoi(argv[1]) : 3, r;
@@ -128,6 +169,11 @@ int main(int argc, char **argv)
 				;
 		}
 		whole(r);
+		{
+			int tries = 0;
+			while (!sparse(r) && ++tries < 3)
+				;
+		}
 	}
 	probe_restore_all();
 	print_thp_settings("settings after");

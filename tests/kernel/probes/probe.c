@@ -718,6 +718,15 @@ static uint64_t pread64_at(int *fd, const char *path, uint64_t idx)
 
 uint64_t pagemap_entry(const void *addr)
 {
+	/* /proc/self/pagemap is bound to the mm of the opener: a forked
+	 * child must not reuse its parent's descriptor */
+	static pid_t opener;
+
+	if (fd_pagemap >= 0 && opener != getpid()) {
+		close(fd_pagemap);
+		fd_pagemap = -1;
+	}
+	opener = getpid();
 	return pread64_at(&fd_pagemap, "/proc/self/pagemap",
 			  (uint64_t)addr / PSZ);
 }
