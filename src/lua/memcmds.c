@@ -1,0 +1,449 @@
+/*
+ * memcmds.c - the commands that change memory: mmap, munmap, mprotect,
+ * madvise, faults and user accesses, and the THP split entry points.
+ *
+ * Each checks its arguments completely before calling into the
+ * simulated kernel, so a rejected command changes nothing.  Outcomes
+ * the kernel reports as values (a split failing with -EAGAIN) are
+ * returned as values; misuse raises an error naming the command.
+ */
+#include "machine.h"
+
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "util.h"
+#include "mm/huge_mm.h"
+#include "mm/internal.h"
+#include "mm/memcontrol.h"
+
+static int raise_errno(lua_State *L, const char *cmd, int err, const char *what)
+{
+	return luaL_error(L, "%s: %s (%s)", cmd, what, thp_errname(err));
+}
+
+static unsigned long check_prot(lua_State *L, int arg, const char *cmd)
+{
+	const char *s = luaL_checkstring(L, arg);
+	unsigned long prot = 0;
+
+	if (strcmp(s, "none") == 0)
+		return PROT_NONE;
+	for (; *s; s++) {
+		switch (*s) {
+		case 'r': prot |= PROT_READ; break;
+		case 'w': prot |= PROT_WRITE; break;
+		case 'x': prot |= PROT_EXEC; break;
+		case '-': break;
+		default:
+			thp_argerror(L, arg, cmd, "prot is \"none\" or letters of \"rwx\"");
+		}
+	}
+	return prot;
+}
+
+/* The length argument: a size, non-zero, page-rounded. */
+static unsigned long check_len(lua_State *L, int arg, const char *cmd)
+{
+	lua_Integer len = thp_checksize(L, arg, cmd);
+
+	if (len == 0)
+		luaL_error(L, "%s: length is 0", cmd);
+	if ((unsigned long)len > TASK_SIZE)
+		luaL_error(L, "%s: length %#llx is larger than the address space", cmd,
+			   (long long)len);
+	return ALIGN((unsigned long)len, PAGE_SIZE);
+}
+
+static int opt_bool(lua_State *L, int t, const char *key)
+{
+	int v;
+
+	lua_getfield(L, t, key);
+	v = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	return v;
+}
+
+/*
+ * mmap(len [, opts]) -> addr.  opts: addr (fixed), prot ("rw"), shared,
+ * huge (MADV_HUGEPAGE), nohuge, pid.
+ */
+int cmd_mmap(lua_State *L)
+{
+	struct task_struct *t = thp_opt_task(L, 2, "mmap");
+	unsigned long len = check_len(L, 1, "mmap"), addr = 0, prot = PROT_READ | PROT_WRITE;
+	unsigned long flags = MAP_PRIVATE | MAP_ANONYMOUS, vm_extra = 0;
+	long ret;
+
+	thp_check_mutable(L, "mmap");
+	if (lua_istable(L, 2)) {
+		if (lua_getfield(L, 2, "addr") != LUA_TNIL) {
+			addr = thp_check_page_addr(L, -1, "mmap");
+			if (addr + len > TASK_SIZE || addr + len < addr)
+				return luaL_error(L, "mmap: [%#lx, +%#lx) is outside the address space",
+						  addr, len);
+			flags |= MAP_FIXED;
+		}
+		if (lua_getfield(L, 2, "prot") != LUA_TNIL)
+			prot = check_prot(L, lua_gettop(L), "mmap");
+		if (opt_bool(L, 2, "shared") || lua_getfield(L, 2, "file") != LUA_TNIL)
+			return luaL_error(L, "mmap: shared and file mappings (shmem) are not supported yet");
+		lua_pop(L, 3);
+		if (opt_bool(L, 2, "huge") && opt_bool(L, 2, "nohuge"))
+			return luaL_error(L, "mmap: huge and nohuge exclude each other");
+		vm_extra = opt_bool(L, 2, "huge") ? VM_HUGEPAGE :
+			   opt_bool(L, 2, "nohuge") ? VM_NOHUGEPAGE : 0;
+	}
+	ret = do_mmap(t->mm, addr, len, prot, flags, vm_extra, NULL, 0);
+	if (ret < 0)
+		return raise_errno(L, "mmap", (int)ret, "no room for the mapping");
+	lua_pushinteger(L, ret);
+	return 1;
+}
+
+/* munmap(addr, len): a range with nothing mapped is not an error. */
+int cmd_munmap(lua_State *L)
+{
+	unsigned long addr = thp_check_page_addr(L, 1, "munmap");
+	unsigned long len = check_len(L, 2, "munmap");
+	struct task_struct *t = thp_opt_task(L, 3, "munmap");
+	int err;
+
+	thp_check_mutable(L, "munmap");
+	if (addr + len > TASK_SIZE || addr + len < addr)
+		return luaL_error(L, "munmap: range is outside the address space");
+	err = do_vmi_munmap(t->mm, addr, len);
+	if (err)
+		return raise_errno(L, "munmap", err, "failed");
+	return 0;
+}
+
+static void check_mapped(lua_State *L, struct mm_struct *mm, unsigned long addr,
+			 unsigned long len, const char *cmd)
+{
+	unsigned long a;
+
+	if (addr + len > TASK_SIZE || addr + len < addr)
+		luaL_error(L, "%s: range is outside the address space", cmd);
+	for (a = addr; a < addr + len; ) {
+		struct vm_area_struct *vma = vma_lookup(mm, a);
+
+		if (!vma)
+			luaL_error(L, "%s: %#lx is not mapped", cmd, a);
+		a = vma->vm_end;
+	}
+}
+
+/* mprotect(addr, len, prot) */
+int cmd_mprotect(lua_State *L)
+{
+	unsigned long addr = thp_check_page_addr(L, 1, "mprotect");
+	unsigned long len = check_len(L, 2, "mprotect");
+	unsigned long prot = check_prot(L, 3, "mprotect");
+	struct task_struct *t = thp_opt_task(L, 4, "mprotect");
+	int err;
+
+	thp_check_mutable(L, "mprotect");
+	check_mapped(L, t->mm, addr, len, "mprotect");
+	err = do_mprotect(t->mm, addr, len, prot);
+	if (err == -EACCES)
+		return luaL_error(L, "mprotect: the mapping may not get that access (EACCES)");
+	if (err)
+		return raise_errno(L, "mprotect", err, "failed");
+	return 0;
+}
+
+static const char *const advice_names[] = {
+	"dontneed", "hugepage", "nohugepage", "collapse", "pageout", "free",
+	"remove", "dontfork", "dofork", NULL
+};
+static const int advice_values[] = {
+	MADV_DONTNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_COLLAPSE, MADV_PAGEOUT,
+	MADV_FREE, MADV_REMOVE, MADV_DONTFORK, MADV_DOFORK
+};
+
+/* madvise(addr, len, advice) */
+int cmd_madvise(lua_State *L)
+{
+	unsigned long addr = thp_check_page_addr(L, 1, "madvise");
+	unsigned long len = check_len(L, 2, "madvise");
+	int advice = advice_values[luaL_checkoption(L, 3, NULL, advice_names)];
+	struct task_struct *t = thp_opt_task(L, 4, "madvise");
+	int err;
+
+	thp_check_mutable(L, "madvise");
+	if (advice != MADV_DONTNEED && advice != MADV_HUGEPAGE && advice != MADV_NOHUGEPAGE)
+		return luaL_error(L, "madvise: \"%s\" is not supported yet", lua_tostring(L, 3));
+	check_mapped(L, t->mm, addr, len, "madvise");
+	err = do_madvise(t->mm, addr, len, advice);
+	if (err)
+		return raise_errno(L, "madvise", err, "failed");
+	return 0;
+}
+
+static int check_mode(lua_State *L, int arg, const char *cmd)
+{
+	static const char *const modes[] = { "r", "w", NULL };
+
+	(void)cmd;
+	return luaL_checkoption(L, arg, "r", modes) == 1;
+}
+
+static const char *access_error(int err)
+{
+	switch (-err) {
+	case EFAULT: return "SIGSEGV: no mapping";
+	case EACCES: return "SIGSEGV: the mapping forbids the access";
+	case ENOMEM: return "out of memory (VM_FAULT_OOM)";
+	default: return "SIGBUS";
+	}
+}
+
+/* "mthp" -> "mthp-64K": name the size the fault allocated. */
+static void push_outcome(lua_State *L, struct mm_struct *mm, unsigned long addr,
+			 const char *outcome)
+{
+	struct addr_walk w;
+
+	if (strcmp(outcome, "mthp") == 0) {
+		mm_walk_addr(mm, addr, &w);
+		if (w.level == 4 && pte_present(__pte(w.pte))) {
+			struct folio *folio = page_folio(pfn_to_page(pte_pfn(__pte(w.pte))));
+
+			lua_pushfstring(L, "mthp-%dK", (int)(folio_nr_pages(folio) * 4));
+			return;
+		}
+	}
+	lua_pushstring(L, outcome);
+}
+
+/* fault(addr [, "r"|"w"]) -> what the fault did, "none" if the access needed none. */
+int cmd_fault(lua_State *L)
+{
+	unsigned long addr = (unsigned long)thp_checkaddr(L, 1, "fault");
+	bool write = check_mode(L, 2, "fault");
+	struct task_struct *t = thp_opt_task(L, 3, "fault");
+	struct page *page;
+	const char *outcome;
+	int err;
+
+	thp_check_mutable(L, "fault");
+	if (addr >= TASK_SIZE)
+		return luaL_error(L, "fault: %#lx is outside the address space", addr);
+	err = access_user_page(t->mm, addr, write, &page, &outcome);
+	if (err)
+		return luaL_error(L, "fault: %s at %#lx", access_error(err), addr);
+	push_outcome(L, t->mm, addr, outcome);
+	return 1;
+}
+
+/* touch(addr, len [, mode]) -> { outcome = count, ... } for every page. */
+int cmd_touch(lua_State *L)
+{
+	unsigned long addr = thp_check_page_addr(L, 1, "touch");
+	unsigned long len = check_len(L, 2, "touch");
+	bool write = check_mode(L, 3, "touch");
+	struct task_struct *t = thp_opt_task(L, 4, "touch");
+	unsigned long a;
+
+	thp_check_mutable(L, "touch");
+	check_mapped(L, t->mm, addr, len, "touch");
+	lua_newtable(L);
+	for (a = addr; a < addr + len; a += PAGE_SIZE) {
+		struct page *page;
+		const char *outcome;
+		int err = access_user_page(t->mm, a, write, &page, &outcome);
+
+		if (err)
+			return luaL_error(L, "touch: %s at %#lx", access_error(err), a);
+		push_outcome(L, t->mm, a, outcome);
+		lua_pushvalue(L, -1);
+		lua_gettable(L, -3);
+		lua_pushinteger(L, lua_tointeger(L, -1) + 1);
+		lua_remove(L, -2);
+		lua_settable(L, -3);
+	}
+	return 1;
+}
+
+/* write(addr, value): store a 64-bit value in the page at addr. */
+int cmd_write(lua_State *L)
+{
+	unsigned long addr = (unsigned long)thp_checkaddr(L, 1, "write");
+	lua_Integer value = luaL_checkinteger(L, 2);
+	struct task_struct *t = thp_opt_task(L, 3, "write");
+	struct page *page;
+	const char *outcome;
+	int err;
+
+	thp_check_mutable(L, "write");
+	if (addr >= TASK_SIZE)
+		return luaL_error(L, "write: %#lx is outside the address space", addr);
+	err = access_user_page(t->mm, addr, true, &page, &outcome);
+	if (err)
+		return luaL_error(L, "write: %s at %#lx", access_error(err), addr);
+	set_page_value(page, (u64)value);
+	return 0;
+}
+
+/* read(addr) -> the value stored in the page at addr (0 if never written). */
+int cmd_read(lua_State *L)
+{
+	unsigned long addr = (unsigned long)thp_checkaddr(L, 1, "read");
+	struct task_struct *t = thp_opt_task(L, 2, "read");
+	struct page *page;
+	const char *outcome;
+	int err;
+
+	thp_check_mutable(L, "read");
+	if (addr >= TASK_SIZE)
+		return luaL_error(L, "read: %#lx is outside the address space", addr);
+	err = access_user_page(t->mm, addr, false, &page, &outcome);
+	if (err)
+		return luaL_error(L, "read: %s at %#lx", access_error(err), addr);
+	lua_pushinteger(L, (lua_Integer)page_value(page));
+	return 1;
+}
+
+/* split_pmd(addr) -> true if a huge PMD was split (split_huge_pmd_address). */
+int cmd_split_pmd(lua_State *L)
+{
+	unsigned long addr = (unsigned long)thp_checkaddr(L, 1, "split_pmd");
+	struct task_struct *t = thp_opt_task(L, 2, "split_pmd");
+	struct vm_area_struct *vma;
+	pmd_t *pmd;
+
+	thp_check_mutable(L, "split_pmd");
+	vma = addr < TASK_SIZE ? vma_lookup(t->mm, addr) : NULL;
+	if (!vma)
+		return luaL_error(L, "split_pmd: %#lx is not mapped", addr);
+	pmd = mm_find_pmd(t->mm, addr);
+	if (!pmd || !(pmd_trans_huge(*pmd) || is_pmd_migration_entry(*pmd))) {
+		lua_pushboolean(L, 0);
+		return 1;
+	}
+	split_huge_pmd_address(vma, addr, false);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* The folio mapped at @addr of @mm (PMD or PTE), or NULL. */
+static struct folio *mapped_folio(struct mm_struct *mm, unsigned long addr)
+{
+	struct addr_walk w;
+
+	mm_walk_addr(mm, addr, &w);
+	if (w.level == 3 && pmd_trans_huge(__pmd(w.pmd)) && pmd_present(__pmd(w.pmd)))
+		return page_folio(pfn_to_page(pmd_pfn(__pmd(w.pmd))));
+	if (w.level == 4 && pte_present(__pte(w.pte)) && !pte_special(__pte(w.pte)))
+		return page_folio(pfn_to_page(pte_pfn(__pte(w.pte))));
+	return NULL;
+}
+
+/*
+ * split_folio(addr [, new_order]) -> 0, or -errno and its name: the
+ * folio mapped at addr, split as split_folio_to_order() would.
+ */
+int cmd_split_folio(lua_State *L)
+{
+	unsigned long addr = (unsigned long)thp_checkaddr(L, 1, "split_folio");
+	lua_Integer order = luaL_optinteger(L, 2, 0);
+	struct task_struct *t = thp_opt_task(L, 3, "split_folio");
+	struct folio *folio;
+	int ret;
+
+	thp_check_mutable(L, "split_folio");
+	if (order < 0 || order > HPAGE_PMD_ORDER)
+		return thp_argerror(L, 2, "split_folio", "new_order is 0..9");
+	if (addr >= TASK_SIZE || !vma_lookup(t->mm, addr))
+		return luaL_error(L, "split_folio: %#lx is not mapped", addr);
+	folio = mapped_folio(t->mm, addr);
+	if (!folio)
+		return luaL_error(L, "split_folio: no folio is mapped at %#lx", addr);
+	if (!folio_test_large(folio)) {
+		ret = -EINVAL;	/* split_folio() on a small folio: nothing to split */
+	} else if (!folio_trylock(folio)) {
+		ret = -EAGAIN;
+	} else {
+		folio_get(folio);
+		ret = split_folio_to_order(folio, (int)order);
+		folio_unlock(page_folio(folio_page(folio, 0)));
+		folio_put(page_folio(folio_page(folio, 0)));
+	}
+	lua_pushinteger(L, ret);
+	lua_pushstring(L, thp_errname(ret));
+	return 2;
+}
+
+/*
+ * split_huge_pages(line) -> bytes written (or -errno, name) and
+ * { split =, total = } as the kernel's pr_debug counts them.
+ */
+int cmd_split_huge_pages(lua_State *L)
+{
+	size_t len;
+	const char *line = luaL_checklstring(L, 1, &len);
+	struct split_stats stats = { 0, 0 };
+	int ret;
+
+	thp_task(L);
+	thp_check_mutable(L, "split_huge_pages");
+	ret = split_huge_pages_write(line, &stats);
+	lua_pushinteger(L, ret ? ret : (lua_Integer)len);
+	lua_pushstring(L, thp_errname(ret));
+	lua_newtable(L);
+	thp_setint(L, "split", (long long)stats.split);
+	thp_setint(L, "total", (long long)stats.total);
+	return 3;
+}
+
+static long splits_so_far(void)
+{
+	long n = 0;
+	int order;
+
+	for (order = 2; order < NR_PAGE_ORDERS; order++)
+		n += mthp_stats[order][MTHP_STAT_SPLIT];
+	return n;
+}
+
+/*
+ * shrink([nr_to_scan]) -> folios split.  Without an argument it is
+ * "echo 2 > /proc/sys/vm/drop_caches": every shrinker, repeated while it
+ * frees.  With one, a single deferred_split_count + deferred_split_scan
+ * of every queue with that nr_to_scan.
+ */
+int cmd_shrink(lua_State *L)
+{
+	long before;
+
+	thp_task(L);
+	thp_check_mutable(L, "shrink");
+	before = splits_so_far();
+	if (lua_isnoneornil(L, 1)) {
+		drop_slab();
+	} else {
+		lua_Integer nr = luaL_checkinteger(L, 1);
+		struct mem_cgroup *memcg = NULL;
+		int nid;
+
+		if (nr <= 0)
+			return thp_argerror(L, 1, "shrink", "nr_to_scan must be positive");
+		for (nid = 0; nid < nr_node_ids; nid++) {
+			struct shrink_control sc = { .nid = nid, .nr_to_scan = (unsigned long)nr };
+
+			if (deferred_split_count(&deferred_split_shrinker, &sc))
+				deferred_split_scan(&deferred_split_shrinker, &sc);
+		}
+		while ((memcg = mem_cgroup_iter(memcg))) {
+			struct shrink_control sc = { .memcg = memcg, .nr_to_scan = (unsigned long)nr };
+
+			if (deferred_split_count(&deferred_split_shrinker, &sc))
+				deferred_split_scan(&deferred_split_shrinker, &sc);
+		}
+	}
+	lua_pushinteger(L, splits_so_far() - before);
+	return 1;
+}

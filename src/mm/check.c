@@ -1,0 +1,464 @@
+/*
+ * check.c - every invariant of the simulated machine, checked from
+ * scratch (what CONFIG_DEBUG_VM checks piecemeal, all at once).
+ *
+ * The page tables of every process are walked to count, for each page,
+ * the PTEs and PMDs that map it; then every frame is visited and its
+ * struct page compared with the counts: mapcounts, refcounts (one per
+ * mapping, plus pins), the large-folio counters, the rmap (anon_vma and
+ * index), the counters of /proc/vmstat and the mTHP stats, the page
+ * tables themselves (none leaked, deposits matching THPs), the buddy
+ * allocator and the deferred split queues.
+ */
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "huge_mm.h"
+#include "memcontrol.h"
+#include "rmap.h"
+
+struct check {
+	char *msg;
+	size_t len;
+	int *pte_maps;		/* per pfn: PTEs mapping it */
+	int *pmd_maps;		/* per head pfn: PMDs mapping the folio */
+	unsigned char *is_table;	/* per pfn: a reachable or deposited table */
+	long anon_mapped[MAX_NUMNODES];	/* expected NR_ANON_MAPPED */
+	long anon_thps[MAX_NUMNODES];	/* expected NR_ANON_THPS */
+	long tables[MAX_NUMNODES];	/* expected NR_PAGETABLE */
+	long nr_anon[NR_PAGE_ORDERS];
+	long nr_partial[NR_PAGE_ORDERS];
+};
+
+static int fail(struct check *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->msg, c->len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static bool vma_has_anon_vma(struct vm_area_struct *vma, struct anon_vma *anon_vma)
+{
+	struct anon_vma_chain *avc;
+
+	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma)
+		if (avc->anon_vma == anon_vma)
+			return true;
+	return false;
+}
+
+static int check_table_page(struct check *c, struct page *page, const char *what)
+{
+	unsigned long pfn = page_to_pfn(page);
+
+	if (page->page_type != (unsigned int)PGTY_table << PAGE_TYPE_SHIFT)
+		return fail(c, "%s pfn %#lx is not a page table", what, pfn);
+	if (c->is_table[pfn])
+		return fail(c, "%s pfn %#lx is used twice", what, pfn);
+	if (page->ptl.held)
+		return fail(c, "%s pfn %#lx: page-table lock left held", what, pfn);
+	c->is_table[pfn] = 1;
+	c->tables[pfn_to_nid(pfn)]++;
+	return 0;
+}
+
+/* A mapping of @page at @addr: it must be in a VMA that the folio's rmap finds. */
+static int check_rmap(struct check *c, struct mm_struct *mm, unsigned long addr,
+		      struct page *page)
+{
+	struct folio *folio = page_folio(page);
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+	unsigned long idx = page - folio_page(folio, 0);
+
+	if (!vma)
+		return fail(c, "pid %d: %#lx is mapped outside any VMA", mm->owner->pid, addr);
+	if (folio->_refcount <= 0)
+		return fail(c, "pid %d: %#lx maps pfn %#lx, whose folio is free",
+			    mm->owner->pid, addr, page_to_pfn(page));
+	if (!folio_test_anon(folio))
+		return 0;
+	if (!vma_has_anon_vma(vma, folio_anon_vma(folio)))
+		return fail(c, "pid %d: folio pfn %#lx at %#lx: its anon_vma is not linked to the VMA",
+			    mm->owner->pid, folio_pfn(folio), addr);
+	if (folio->index + idx != linear_page_index(vma, addr))
+		return fail(c, "pid %d: folio pfn %#lx at %#lx: index %#lx, expected %#lx",
+			    mm->owner->pid, folio_pfn(folio), addr, folio->index + idx,
+			    linear_page_index(vma, addr));
+	return 0;
+}
+
+static int check_pte_table(struct check *c, struct mm_struct *mm, pmd_t *pmd,
+			   unsigned long base, long *rss)
+{
+	pte_t *pte = pte_offset_map(pmd, base);
+	int i;
+
+	if (check_table_page(c, pfn_to_page(pmd_pfn(*pmd)), "pte table"))
+		return -1;
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		unsigned long addr = base + i * PAGE_SIZE;
+		struct page *page;
+
+		if (pte_none(pte[i]))
+			continue;
+		if (!pte_present(pte[i]))
+			return fail(c, "pid %d: %#lx holds swap/migration entry %#llx at rest",
+				    mm->owner->pid, addr, (unsigned long long)pte_val(pte[i]));
+		if (!vma_lookup(mm, addr))
+			return fail(c, "pid %d: %#lx is mapped outside any VMA", mm->owner->pid, addr);
+		if (pte_special(pte[i])) {
+			if (pte_pfn(pte[i]) != zero_pfn)
+				return fail(c, "pid %d: %#lx: special pte %#llx is not the zero page",
+					    mm->owner->pid, addr, (unsigned long long)pte_val(pte[i]));
+			continue;
+		}
+		page = pfn_to_page(pte_pfn(pte[i]));
+		if (check_rmap(c, mm, addr, page))
+			return -1;
+		c->pte_maps[page_to_pfn(page)]++;
+		if (folio_test_anon(page_folio(page)))
+			rss[MM_ANONPAGES]++;
+		else
+			rss[folio_test_swapbacked(page_folio(page)) ? MM_SHMEMPAGES : MM_FILEPAGES]++;
+	}
+	return 0;
+}
+
+static int check_deposits(struct check *c, struct mm_struct *mm, struct page *pmd_table,
+			  int expected, long *nr_tables)
+{
+	struct page *t;
+	int n = 0;
+
+	for (t = pmd_table->pmd_huge_pte; t; t = t->pt_deposit_next, n++) {
+		u64 *e = page_table_entries(t);
+		int i;
+
+		if (check_table_page(c, t, "deposited table"))
+			return -1;
+		for (i = 0; i < PTRS_PER_PTE; i++)
+			if (e[i])
+				return fail(c, "deposited table pfn %#lx is not empty", page_to_pfn(t));
+		(*nr_tables)++;
+	}
+	if (n != expected)
+		return fail(c, "pid %d: PMD table pfn %#lx holds %d deposited tables for %d huge PMDs",
+			    mm->owner->pid, page_to_pfn(pmd_table), n, expected);
+	return 0;
+}
+
+static int check_pmd_leaf(struct check *c, struct mm_struct *mm, pmd_t pmd,
+			  unsigned long addr, long *rss, int *deposits)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+	struct folio *folio;
+
+	if (!vma || vma->vm_end < addr + PMD_SIZE)
+		return fail(c, "pid %d: huge PMD at %#lx is not inside one VMA", mm->owner->pid, addr);
+	if (is_huge_zero_pmd(pmd)) {
+		*deposits += vma_is_anonymous(vma);
+		return 0;
+	}
+	folio = page_folio(pfn_to_page(pmd_pfn(pmd)));
+	if (folio_page(folio, 0) != pfn_to_page(pmd_pfn(pmd)) ||
+	    folio_order(folio) != HPAGE_PMD_ORDER)
+		return fail(c, "pid %d: huge PMD at %#lx does not map an order-9 folio",
+			    mm->owner->pid, addr);
+	if (check_rmap(c, mm, addr, folio_page(folio, 0)))
+		return -1;
+	c->pmd_maps[folio_pfn(folio)]++;
+	if (folio_test_anon(folio)) {
+		rss[MM_ANONPAGES] += HPAGE_PMD_NR;
+		(*deposits)++;
+	} else {
+		rss[folio_test_swapbacked(folio) ? MM_SHMEMPAGES : MM_FILEPAGES] += HPAGE_PMD_NR;
+	}
+	return 0;
+}
+
+static int check_pmd_table(struct check *c, struct mm_struct *mm, pud_t *pud,
+			   unsigned long base, long *rss, long *nr_tables)
+{
+	pmd_t *pmd = pmd_offset(pud, base);
+	int i, deposits = 0;
+
+	if (check_table_page(c, pfn_to_page(pud_pfn(*pud)), "pmd table"))
+		return -1;
+	(*nr_tables)++;
+	for (i = 0; i < PTRS_PER_PMD; i++) {
+		unsigned long addr = base + i * PMD_SIZE;
+
+		if (pmd_none(pmd[i]))
+			continue;
+		if (is_swap_pmd(pmd[i]))
+			return fail(c, "pid %d: %#lx holds PMD migration entry at rest",
+				    mm->owner->pid, addr);
+		if (pmd_trans_huge(pmd[i])) {
+			if (check_pmd_leaf(c, mm, pmd[i], addr, rss, &deposits))
+				return -1;
+			continue;
+		}
+		(*nr_tables)++;
+		if (check_pte_table(c, mm, pmd + i, addr, rss))
+			return -1;
+	}
+	return check_deposits(c, mm, entry_table_page(pmd), deposits, nr_tables);
+}
+
+static int check_vmas(struct check *c, struct mm_struct *mm)
+{
+	struct vm_area_struct *vma, *prev = NULL;
+	int n = 0;
+
+	for_each_vma(mm, vma) {
+		n++;
+		if (vma->vm_start >= vma->vm_end || (vma->vm_start | vma->vm_end) & ~PAGE_MASK ||
+		    vma->vm_mm != mm)
+			return fail(c, "pid %d: bad VMA [%#lx, %#lx)", mm->owner->pid,
+				    vma->vm_start, vma->vm_end);
+		if (prev && prev->vm_end > vma->vm_start)
+			return fail(c, "pid %d: VMAs [%#lx, %#lx) and [%#lx, %#lx) overlap",
+				    mm->owner->pid, prev->vm_start, prev->vm_end,
+				    vma->vm_start, vma->vm_end);
+		if (vma->anon_vma && !vma_has_anon_vma(vma, vma->anon_vma))
+			return fail(c, "pid %d: VMA %#lx is not on its own anon_vma",
+				    mm->owner->pid, vma->vm_start);
+		prev = vma;
+	}
+	if (n != mm->map_count)
+		return fail(c, "pid %d: map_count %d, but %d VMAs", mm->owner->pid, mm->map_count, n);
+	return 0;
+}
+
+static int check_mm(struct check *c, struct mm_struct *mm)
+{
+	long rss[NR_MM_COUNTERS] = { 0 }, nr_tables = 1;
+	unsigned long addr;
+	int i;
+
+	if (check_vmas(c, mm) || check_table_page(c, mm->pgd, "pgd"))
+		return -1;
+	for (i = 0; i < PTRS_PER_PGD; i++) {
+		pgd_t *pgd = (pgd_t *)&page_table_entries(mm->pgd)[i];
+		pud_t *pud;
+		int j;
+
+		if (pgd_none(*pgd))
+			continue;
+		addr = (unsigned long)i << PGDIR_SHIFT;
+		if (check_table_page(c, pfn_to_page(pgd_pfn(*pgd)), "pud table"))
+			return -1;
+		nr_tables++;
+		pud = pud_offset(p4d_offset(pgd, addr), addr);
+		for (j = 0; j < PTRS_PER_PUD; j++)
+			if (!pud_none(pud[j]) &&
+			    check_pmd_table(c, mm, pud + j, addr + ((unsigned long)j << PUD_SHIFT),
+					    rss, &nr_tables))
+				return -1;
+	}
+	if (mm->pgtables_bytes != nr_tables * (long)PAGE_SIZE)
+		return fail(c, "pid %d: pgtables_bytes %ld, but %ld tables", mm->owner->pid,
+			    mm->pgtables_bytes, nr_tables);
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		if (i != MM_SWAPENTS && rss[i] != get_mm_counter(mm, i))
+			return fail(c, "pid %d: rss counter %d is %ld, page tables map %ld",
+				    mm->owner->pid, i, get_mm_counter(mm, i), rss[i]);
+	return 0;
+}
+
+/* The mappings, refcount and counters of one folio (head at @pfn). */
+static int check_folio(struct check *c, struct folio *folio)
+{
+	unsigned long pfn = folio_pfn(folio);
+	long i, nr = folio_nr_pages(folio), ptes = 0, pages_mapped = 0;
+	int pmds = c->pmd_maps[pfn], nid = pfn_to_nid(pfn), expected_ref;
+
+	if (is_huge_zero_folio(folio))
+		return folio->_refcount == 1 ? 0 :
+		       fail(c, "huge zero folio refcount %d", folio->_refcount);
+	for (i = 0; i < nr; i++) {
+		struct page *p = folio_page(folio, i);
+
+		if (i && (!PageTail(p) || compound_head(p) != folio_page(folio, 0) || p->_refcount))
+			return fail(c, "folio pfn %#lx: tail %ld is not a proper tail", pfn, i);
+		if (p->_mapcount + 1 != c->pte_maps[pfn + i])
+			return fail(c, "pfn %#lx: _mapcount %d, but %d PTEs map it",
+				    pfn + i, p->_mapcount, c->pte_maps[pfn + i]);
+		ptes += c->pte_maps[pfn + i];
+		pages_mapped += c->pte_maps[pfn + i] > 0;
+	}
+	if (folio_test_large(folio)) {
+		if (folio->_entire_mapcount + 1 != pmds)
+			return fail(c, "folio pfn %#lx: _entire_mapcount %d, but %d PMDs map it",
+				    pfn, folio->_entire_mapcount, pmds);
+		if (folio->_large_mapcount + 1 != ptes + pmds)
+			return fail(c, "folio pfn %#lx: _large_mapcount %d, but %ld mappings",
+				    pfn, folio->_large_mapcount, ptes + pmds);
+		if (folio->_nr_pages_mapped != pages_mapped + (pmds ? ENTIRELY_MAPPED : 0))
+			return fail(c, "folio pfn %#lx: _nr_pages_mapped %#x, expected %#lx",
+				    pfn, folio->_nr_pages_mapped,
+				    pages_mapped + (pmds ? ENTIRELY_MAPPED : 0));
+	}
+	expected_ref = ptes + pmds + (folio_test_large(folio) ? folio->_pincount : 0);
+	if (!folio_test_anon(folio) || folio_test_swapcache(folio))
+		expected_ref += nr;
+	if (folio->_refcount != expected_ref &&
+	    (folio_test_large(folio) ||
+	     (folio->_refcount - expected_ref) % GUP_PIN_COUNTING_BIAS))
+		return fail(c, "folio pfn %#lx: refcount %d, expected %d (mappings%s)",
+			    pfn, folio->_refcount, expected_ref,
+			    folio_test_anon(folio) ? " + pins" : " + pins + page cache");
+	if (folio_test_locked(folio))
+		return fail(c, "folio pfn %#lx left locked", pfn);
+	if (folio_test_anon(folio)) {
+		c->anon_mapped[nid] += pmds ? nr : pages_mapped;
+		c->anon_thps[nid] += pmds ? nr : 0;
+		if (folio_test_large(folio))
+			c->nr_anon[folio_order(folio)]++;
+	}
+	if (folio_test_partially_mapped(folio))
+		c->nr_partial[folio_order(folio)]++;
+	return 0;
+}
+
+/* Every frame of every node: free, table, or folio. */
+static int check_frames(struct check *c, unsigned long *nr_free_seen)
+{
+	int nid;
+
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		struct pglist_data *pgdat = NODE_DATA(nid);
+		unsigned long pfn = pgdat->node_start_pfn, free = 0;
+
+		while (pfn < pgdat->init_pfn) {
+			struct page *page = pfn_to_page(pfn);
+
+			if (page->page_type == (unsigned int)PGTY_buddy << PAGE_TYPE_SHIFT) {
+				if (pfn & ((1UL << page->buddy_order) - 1))
+					return fail(c, "free block pfn %#lx misaligned for order %lu",
+						    pfn, page->buddy_order);
+				free += 1UL << page->buddy_order;
+				pfn += 1UL << page->buddy_order;
+				continue;
+			}
+			if (page->page_type == (unsigned int)PGTY_table << PAGE_TYPE_SHIFT) {
+				if (!c->is_table[pfn])
+					return fail(c, "page table pfn %#lx is leaked", pfn);
+				pfn++;
+				continue;
+			}
+			if (page->flags & BIT(PG_reserved)) {
+				pfn++;
+				continue;
+			}
+			if (PageTail(page) || !page->_refcount)
+				return fail(c, "pfn %#lx: neither free nor in use", pfn);
+			if (check_folio(c, (struct folio *)page))
+				return -1;
+			pfn += folio_nr_pages((struct folio *)page);
+		}
+		free += pgdat->node_start_pfn + pgdat->node_spanned_pages - pgdat->init_pfn;
+		if (free != pgdat->nr_free)
+			return fail(c, "node %d: %lu pages free in the lists, nr_free %lu",
+				    nid, free, pgdat->nr_free);
+		*nr_free_seen += free;
+	}
+	return 0;
+}
+
+static int check_queue(struct check *c, struct deferred_split *q, const char *name)
+{
+	struct folio *folio;
+	unsigned long n = 0;
+
+	if (q->split_queue_lock.held)
+		return fail(c, "%s deferred split queue left locked", name);
+	list_for_each_entry(folio, &q->split_queue, _deferred_list) {
+		n++;
+		if (!folio_test_large(folio) || folio_order(folio) < 2 || folio->_refcount <= 0)
+			return fail(c, "%s deferred split queue holds a bad folio pfn %#lx",
+				    name, folio_pfn(folio));
+		if (get_deferred_split_queue(folio) != q)
+			return fail(c, "folio pfn %#lx is on the wrong deferred split queue",
+				    folio_pfn(folio));
+	}
+	if (n != q->split_queue_len)
+		return fail(c, "%s deferred split queue: split_queue_len %lu, %lu on the list",
+			    name, q->split_queue_len, n);
+	return 0;
+}
+
+static int check_counters(struct check *c)
+{
+	struct mem_cgroup *memcg = NULL;
+	int nid, order;
+
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		long *st = NODE_DATA(nid)->vm_stat;
+		char name[32];
+
+		if (st[NR_ANON_MAPPED] != c->anon_mapped[nid])
+			return fail(c, "node %d: nr_anon_pages %ld, mapped anon pages %ld", nid,
+				    st[NR_ANON_MAPPED], c->anon_mapped[nid]);
+		if (st[NR_ANON_THPS] != c->anon_thps[nid])
+			return fail(c, "node %d: NR_ANON_THPS %ld pages, PMD-mapped %ld", nid,
+				    st[NR_ANON_THPS], c->anon_thps[nid]);
+		if (st[NR_PAGETABLE] != c->tables[nid])
+			return fail(c, "node %d: nr_page_table_pages %ld, tables in use %ld", nid,
+				    st[NR_PAGETABLE], c->tables[nid]);
+		snprintf(name, sizeof(name), "node %d", nid);
+		if (check_queue(c, &NODE_DATA(nid)->deferred_split_queue, name))
+			return -1;
+	}
+	while ((memcg = mem_cgroup_iter(memcg)))
+		if (check_queue(c, &memcg->deferred_split_queue, memcg->name))
+			return -1;
+	for (order = 2; order < NR_PAGE_ORDERS; order++) {
+		if (mthp_stats[order][MTHP_STAT_NR_ANON] != c->nr_anon[order])
+			return fail(c, "order %d: mTHP nr_anon %ld, anon folios %ld", order,
+				    mthp_stats[order][MTHP_STAT_NR_ANON], c->nr_anon[order]);
+		if (mthp_stats[order][MTHP_STAT_NR_ANON_PARTIALLY_MAPPED] != c->nr_partial[order])
+			return fail(c, "order %d: nr_anon_partially_mapped %ld, flagged folios %ld",
+				    order, mthp_stats[order][MTHP_STAT_NR_ANON_PARTIALLY_MAPPED],
+				    c->nr_partial[order]);
+	}
+	return 0;
+}
+
+int mm_check(char *msg, size_t len)
+{
+	struct check c = { .msg = msg, .len = len };
+	struct task_struct *t;
+	unsigned long nr_free = 0;
+	int ret = -1;
+
+	c.pte_maps = calloc(max_pfn, sizeof(int));
+	c.pmd_maps = calloc(max_pfn, sizeof(int));
+	c.is_table = calloc(max_pfn, 1);
+	if (!c.pte_maps || !c.pmd_maps || !c.is_table) {
+		snprintf(msg, len, "out of host memory");
+		goto out;
+	}
+	if (kframe_top) {
+		fail(&c, "inside %s(): the machine is mid-operation", kframe_top->func);
+		goto out;
+	}
+	list_for_each_entry(t, &task_list, tasks)
+		if (t->mm && check_mm(&c, t->mm))
+			goto out;
+	if (check_frames(&c, &nr_free) || check_counters(&c))
+		goto out;
+	ret = 0;
+out:
+	free(c.pte_maps);
+	free(c.pmd_maps);
+	free(c.is_table);
+	return ret;
+}

@@ -1,0 +1,897 @@
+/*
+ * memory.c - page faults, unmapping and freeing page tables (mm/memory.c).
+ *
+ * The fault path walks down the four levels, allocating tables as it
+ * goes, and at the PMD level decides between a huge mapping
+ * (create_huge_pmd -> do_huge_pmd_anonymous_page) and the PTE path
+ * (handle_pte_fault -> do_anonymous_page / do_wp_page).
+ *
+ * The unmap path mirrors it: unmap_page_range -> zap_p4d_range ->
+ * zap_pud_range -> zap_pmd_range, which zaps a PMD-mapped THP whole
+ * (zap_huge_pmd) or splits it first when only part of it goes
+ * (__split_huge_pmd), then zap_pte_range.
+ */
+#include "internal.h"
+
+#include "huge_mm.h"
+#include "memcontrol.h"
+#include "rmap.h"
+
+/* ---- table allocation ---- */
+
+int __pte_alloc(struct mm_struct *mm, pmd_t *pmd)
+{
+	struct page *new = pte_alloc_one(mm);
+	spinlock_t *ptl;
+
+	if (!new)
+		return -ENOMEM;
+	ptl = pmd_lock(mm, pmd);
+	if (pmd_none(*pmd)) {
+		mm_inc_nr_ptes(mm);
+		pmd_populate(mm, pmd, new);
+		new = NULL;
+	}
+	spin_unlock(ptl);
+	if (new)
+		pte_free(mm, new);
+	return 0;
+}
+
+static int __table_alloc(struct mm_struct *mm, u64 *entry)
+{
+	struct page *new = pagetable_alloc(mm);
+
+	if (!new)
+		return -ENOMEM;
+	spin_lock(&mm->page_table_lock);
+	if (!*entry) {
+		mm->pgtables_bytes += PAGE_SIZE;
+		*entry = ((u64)page_to_pfn(new) << PAGE_SHIFT) | _PAGE_TABLE;
+		new = NULL;
+	}
+	spin_unlock(&mm->page_table_lock);
+	if (new)
+		pagetable_free(new);
+	return 0;
+}
+
+pud_t *pud_alloc(struct mm_struct *mm, p4d_t *p4d, unsigned long addr)
+{
+	if (p4d_none(*p4d) && __table_alloc(mm, &p4d->p4d))
+		return NULL;
+	return pud_offset(p4d, addr);
+}
+
+pmd_t *pmd_alloc(struct mm_struct *mm, pud_t *pud, unsigned long addr)
+{
+	if (pud_none(*pud) && __table_alloc(mm, &pud->pud))
+		return NULL;
+	return pmd_offset(pud, addr);
+}
+
+/* The PMD entry covering @addr, or NULL if the walk stops above it. */
+pmd_t *mm_find_pmd(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	pud_t *pud;
+
+	if (pgd_none(*pgd))
+		return NULL;
+	pud = pud_offset(p4d_offset(pgd, addr), addr);
+	if (pud_none(*pud))
+		return NULL;
+	return pmd_offset(pud, addr);
+}
+
+/* ---- entries for folios ---- */
+
+pte_t folio_mk_pte(struct folio *folio, pgprot_t prot)
+{
+	return pfn_pte(folio_pfn(folio), prot);
+}
+
+pmd_t folio_mk_pmd(struct folio *folio, pgprot_t prot)
+{
+	return pmd_mkhuge(pfn_pmd(folio_pfn(folio), prot));
+}
+
+pte_t maybe_mkwrite(pte_t pte, struct vm_area_struct *vma)
+{
+	if (vma->vm_flags & VM_WRITE)
+		pte = pte_mkwrite(pte);
+	return pte;
+}
+
+/* The page behind a PTE, or NULL for "special" mappings (the zero page). */
+struct page *vm_normal_page(struct vm_area_struct *vma, unsigned long addr, pte_t pte)
+{
+	(void)vma;
+	(void)addr;
+	if (pte_special(pte))
+		return NULL;
+	return pfn_to_page(pte_pfn(pte));
+}
+
+struct page *vm_normal_page_pmd(struct vm_area_struct *vma, unsigned long addr, pmd_t pmd)
+{
+	(void)vma;
+	(void)addr;
+	if (pmd_special(pmd) || is_huge_zero_pmd(pmd))
+		return NULL;
+	return pfn_to_page(pmd_pfn(pmd));
+}
+
+/* ---- faults ---- */
+
+/* An order-0 page for a user mapping, zeroed and charged, or NULL. */
+static struct folio *vma_alloc_zeroed_movable_folio(struct vm_area_struct *vma,
+						    unsigned long addr)
+{
+	struct folio *folio = vma_alloc_folio(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0,
+					      vma, addr);
+
+	if (folio && mem_cgroup_charge(folio, vma->vm_mm)) {
+		folio_put(folio);
+		return NULL;
+	}
+	return folio;
+}
+
+vm_fault_t vmf_anon_prepare(struct vm_fault *vmf)
+{
+	return anon_vma_prepare(vmf->vma) ? VM_FAULT_OOM : 0;
+}
+
+/* The largest anonymous mTHP order allowed here whose PTEs are all none. */
+static unsigned long anon_orders_for_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long orders, remaining;
+	int order;
+
+	orders = thp_vma_allowable_orders(vma, vma->vm_flags, TVA_PAGEFAULT,
+					  BIT(PMD_ORDER) - 1);
+	orders = thp_vma_suitable_orders(vma, vmf->address, orders);
+	if (!orders)
+		return 0;
+	remaining = orders;
+	for (order = PMD_ORDER - 1; order > 0; order--) {
+		unsigned long addr = ALIGN_DOWN(vmf->address, PAGE_SIZE << order);
+		pte_t *pte;
+		int i;
+
+		if (!(remaining & BIT(order)))
+			continue;
+		pte = pte_offset_map(vmf->pmd, addr);
+		for (i = 0; pte && i < (1 << order); i++)
+			if (!pte_none(pte[i]))
+				break;
+		if (pte && i < (1 << order))
+			remaining &= ~BIT(order);
+	}
+	return remaining;
+}
+
+/*
+ * alloc_anon_folio(): the highest allowed mTHP order that fits, else a
+ * single page.  Each order that cannot be allocated counts a fallback.
+ */
+static struct folio *alloc_anon_folio(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long orders = anon_orders_for_fault(vmf);
+	int order;
+
+	KFUNC(vmf->address, NULL);
+	for (order = PMD_ORDER - 1; order > 1; order--) {
+		struct folio *folio;
+
+		if (!(orders & BIT(order)))
+			continue;
+		folio = vma_alloc_folio(GFP_TRANSHUGE | __GFP_ZERO, order, vma,
+					ALIGN_DOWN(vmf->address, PAGE_SIZE << order));
+		if (folio) {
+			if (!mem_cgroup_charge(folio, vma->vm_mm)) {
+				KNOTE("order-%d folio pfn %#lx", order, folio_pfn(folio));
+				return folio;
+			}
+			folio_put(folio);
+			count_mthp_stat(order, MTHP_STAT_ANON_FAULT_FALLBACK_CHARGE);
+		}
+		count_mthp_stat(order, MTHP_STAT_ANON_FAULT_FALLBACK);
+	}
+	return vma_alloc_zeroed_movable_folio(vma, vmf->address);
+}
+
+static bool pte_range_none(pte_t *pte, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (!pte_none(pte[i]))
+			return false;
+	return true;
+}
+
+/* A fault on a page that was never mapped, in private anonymous memory. */
+static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long addr = vmf->address;
+	struct folio *folio;
+	vm_fault_t ret;
+	pte_t entry;
+	int nr_pages;
+
+	KFUNC(vmf->address, NULL);
+	if (vma->vm_flags & VM_SHARED)
+		return VM_FAULT_SIGBUS;
+	if (pmd_none(*vmf->pmd) && __pte_alloc(vma->vm_mm, vmf->pmd))
+		return VM_FAULT_OOM;
+	/* Reads map the shared zero page. */
+	if (!(vmf->flags & FAULT_FLAG_WRITE)) {
+		entry = pte_mkspecial(pfn_pte(zero_pfn, vma->vm_page_prot));
+		vmf->pte = pte_offset_map_lock(vma->vm_mm, vmf->pmd, addr, &vmf->ptl);
+		if (pte_none(ptep_get(vmf->pte)))
+			set_pte_at(vma->vm_mm, addr, vmf->pte, entry);
+		spin_unlock(vmf->ptl);
+		vmf->outcome = "zero";
+		KNOTE("pte %#llx: the zero page", (unsigned long long)pte_val(entry));
+		return 0;
+	}
+	ret = vmf_anon_prepare(vmf);
+	if (ret)
+		return ret;
+	folio = alloc_anon_folio(vmf);
+	if (!folio)
+		return VM_FAULT_OOM;
+	nr_pages = folio_nr_pages(folio);
+	addr = ALIGN_DOWN(vmf->address, nr_pages * PAGE_SIZE);
+	folio_set_uptodate(folio);
+	entry = folio_mk_pte(folio, vma->vm_page_prot);
+	if (vma->vm_flags & VM_WRITE)
+		entry = pte_mkwrite(pte_mkdirty(entry));
+	vmf->pte = pte_offset_map_lock(vma->vm_mm, vmf->pmd, addr, &vmf->ptl);
+	if (!pte_range_none(vmf->pte, nr_pages)) {
+		spin_unlock(vmf->ptl);
+		folio_put(folio);
+		return 0;
+	}
+	folio_ref_add(folio, nr_pages - 1);
+	add_mm_counter(vma->vm_mm, MM_ANONPAGES, nr_pages);
+	count_mthp_stat(folio_order(folio), MTHP_STAT_ANON_FAULT_ALLOC);
+	folio_add_new_anon_rmap(folio, vma, addr, RMAP_EXCLUSIVE);
+	folio_set_lru(folio);
+	set_ptes(vma->vm_mm, addr, vmf->pte, entry, nr_pages);
+	spin_unlock(vmf->ptl);
+	vmf->outcome = nr_pages > 1 ? "mthp" : "pte";
+	KNOTE("%d pte(s) from %#llx", nr_pages, (unsigned long long)pte_val(entry));
+	return 0;
+}
+
+/* The faulting PTE is writable now: mark it young and, on write, dirty. */
+static void wp_page_reuse(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	pte_t entry = pte_mkyoung(vmf->orig_pte);
+
+	entry = maybe_mkwrite(pte_mkdirty(entry), vma);
+	ptep_set_access_flags(vma, vmf->address, vmf->pte, entry, 1);
+	spin_unlock(vmf->ptl);
+	vmf->outcome = "reuse";
+}
+
+/*
+ * CONFIG_MM_ID: a large folio is exclusive to this mm if every one of
+ * its references is a mapping and every mapping is in this mm.
+ */
+static bool __wp_can_reuse_large_anon_folio(struct folio *folio,
+					    struct vm_area_struct *vma)
+{
+	(void)vma;
+	if (folio_large_mapcount(folio) <= 1)
+		return false;
+	if (folio->_mm_ids & FOLIO_MM_IDS_SHARED_BIT)
+		return false;
+	return folio_large_mapcount(folio) == folio_ref_count(folio);
+}
+
+static bool wp_can_reuse_anon_folio(struct folio *folio, struct vm_area_struct *vma)
+{
+	if (folio_test_large(folio))
+		return __wp_can_reuse_large_anon_folio(folio, vma);
+	if (folio_ref_count(folio) != 1 || !folio_trylock(folio))
+		return false;
+	folio_move_anon_rmap(folio, vma);
+	folio_unlock(folio);
+	return true;
+}
+
+/* Copy-on-write: give this mapping a private copy of the page. */
+static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct folio *old_folio,
+			       struct page *old_page)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	bool pfn_is_zero = is_zero_pfn(pte_pfn(vmf->orig_pte));
+	struct folio *new_folio;
+	pte_t entry;
+
+	KFUNC(vmf->address, old_folio);
+	if (vmf_anon_prepare(vmf))
+		goto oom;
+	new_folio = vma_alloc_zeroed_movable_folio(vma, vmf->address);
+	if (!new_folio)
+		goto oom;
+	if (!pfn_is_zero)
+		copy_user_highpage(folio_page(new_folio, 0), old_page);
+	folio_set_uptodate(new_folio);
+	vmf->pte = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);
+	if (!old_folio)
+		add_mm_counter(mm, MM_ANONPAGES, 1);
+	entry = folio_mk_pte(new_folio, vma->vm_page_prot);
+	entry = maybe_mkwrite(pte_mkdirty(entry), vma);
+	ptep_clear_flush(vma, vmf->address, vmf->pte);
+	folio_add_new_anon_rmap(new_folio, vma, vmf->address, RMAP_EXCLUSIVE);
+	folio_set_lru(new_folio);
+	set_pte_at(mm, vmf->address, vmf->pte, entry);
+	if (old_folio)
+		folio_remove_rmap_pte(old_folio, old_page, vma);
+	spin_unlock(vmf->ptl);
+	KNOTE("pte %#llx -> %#llx (copied)", (unsigned long long)pte_val(vmf->orig_pte),
+	      (unsigned long long)pte_val(entry));
+	if (old_folio) {
+		folio_put(old_folio);	/* the old mapping's reference */
+		folio_put(old_folio);	/* do_wp_page's reference */
+	}
+	vmf->outcome = "cow";
+	return 0;
+oom:
+	if (old_folio)
+		folio_put(old_folio);
+	return VM_FAULT_OOM;
+}
+
+/* A write to a present, write-protected PTE.  Called with the PTE locked. */
+static vm_fault_t do_wp_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct page *page = vm_normal_page(vma, vmf->address, vmf->orig_pte);
+	struct folio *folio = page ? page_folio(page) : NULL;
+
+	KFUNC(vmf->address, folio);
+	if (folio && folio_test_anon(folio) &&
+	    (PageAnonExclusive(page) || wp_can_reuse_anon_folio(folio, vma))) {
+		if (!PageAnonExclusive(page))
+			SetPageAnonExclusive(page);
+		wp_page_reuse(vmf);
+		return 0;
+	}
+	if (folio)
+		folio_get(folio);
+	spin_unlock(vmf->ptl);
+	return wp_page_copy(vmf, folio, page);
+}
+
+static vm_fault_t do_pte_missing(struct vm_fault *vmf)
+{
+	if (vma_is_anonymous(vmf->vma))
+		return do_anonymous_page(vmf);
+	return VM_FAULT_SIGBUS;	/* file faults: see shmem.c */
+}
+
+static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
+{
+	pte_t entry;
+
+	KFUNC(vmf->address, NULL);
+	vmf->pte = pmd_none(*vmf->pmd) ? NULL : pte_offset_map(vmf->pmd, vmf->address);
+	if (vmf->pte) {
+		vmf->orig_pte = ptep_get(vmf->pte);
+		if (pte_none(vmf->orig_pte))
+			vmf->pte = NULL;
+	}
+	if (!vmf->pte)
+		return do_pte_missing(vmf);
+	if (!pte_present(vmf->orig_pte)) {
+		/* do_swap_page(): a migration entry only exists mid-split */
+		vmf->outcome = "swap entry (not supported yet)";
+		return VM_FAULT_SIGBUS;
+	}
+	vmf->ptl = pte_lockptr(vmf->vma->vm_mm, vmf->pmd);
+	spin_lock(vmf->ptl);
+	entry = vmf->orig_pte;
+	if (vmf->flags & FAULT_FLAG_WRITE) {
+		if (!pte_write(entry))
+			return do_wp_page(vmf);
+		entry = pte_mkdirty(entry);
+	}
+	entry = pte_mkyoung(entry);
+	ptep_set_access_flags(vmf->vma, vmf->address, vmf->pte, entry,
+			      vmf->flags & FAULT_FLAG_WRITE);
+	spin_unlock(vmf->ptl);
+	vmf->outcome = "present";
+	return 0;
+}
+
+static vm_fault_t create_huge_pmd(struct vm_fault *vmf)
+{
+	if (vma_is_anonymous(vmf->vma))
+		return do_huge_pmd_anonymous_page(vmf);
+	return VM_FAULT_FALLBACK;
+}
+
+/* A write to a write-protected huge PMD. */
+static vm_fault_t wp_huge_pmd(struct vm_fault *vmf)
+{
+	if (vma_is_anonymous(vmf->vma))
+		return do_huge_pmd_wp_page(vmf);
+	__split_huge_pmd(vmf->vma, vmf->pmd, vmf->address, false);
+	return VM_FAULT_FALLBACK;
+}
+
+static vm_fault_t __handle_mm_fault(struct vm_area_struct *vma,
+				    unsigned long address, unsigned int flags,
+				    const char **outcome)
+{
+	struct vm_fault vmf = {
+		.vma = vma,
+		.address = address & PAGE_MASK,
+		.real_address = address,
+		.flags = flags,
+	};
+	struct mm_struct *mm = vma->vm_mm;
+	vm_fault_t ret;
+	p4d_t *p4d;
+
+	KFUNC(address, NULL);
+	p4d = p4d_offset(pgd_offset(mm, address), address);
+	vmf.pud = pud_alloc(mm, p4d, address);
+	if (!vmf.pud)
+		return VM_FAULT_OOM;
+	vmf.pmd = pmd_alloc(mm, vmf.pud, address);
+	if (!vmf.pmd)
+		return VM_FAULT_OOM;
+	if (pmd_none(*vmf.pmd) &&
+	    thp_vma_allowable_order(vma, vma->vm_flags, TVA_PAGEFAULT, PMD_ORDER)) {
+		ret = create_huge_pmd(&vmf);
+		if (!(ret & VM_FAULT_FALLBACK))
+			goto out;
+	} else {
+		vmf.orig_pmd = pmdp_get(vmf.pmd);
+		if (is_swap_pmd(vmf.orig_pmd)) {
+			vmf.outcome = "migration entry (not supported yet)";
+			ret = VM_FAULT_SIGBUS;
+			goto out;
+		}
+		if (pmd_trans_huge(vmf.orig_pmd)) {
+			if ((flags & FAULT_FLAG_WRITE) && !pmd_write(vmf.orig_pmd)) {
+				ret = wp_huge_pmd(&vmf);
+				if (!(ret & VM_FAULT_FALLBACK))
+					goto out;
+			} else {
+				spin_lock(pmd_lockptr(mm, vmf.pmd));
+				huge_pmd_set_accessed(&vmf);
+				spin_unlock(pmd_lockptr(mm, vmf.pmd));
+				vmf.outcome = "present";
+				ret = 0;
+				goto out;
+			}
+		}
+	}
+	ret = handle_pte_fault(&vmf);
+out:
+	*outcome = vmf.outcome;
+	return ret;
+}
+
+/*
+ * Resolve a fault at @address of @vma.  *outcome names what was done
+ * ("thp", "huge-zero", "pte", "zero", "mthp", "cow", "reuse", ...).
+ */
+vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
+			   unsigned int flags, const char **outcome)
+{
+	KFUNC(address, NULL);
+	count_vm_event(PGFAULT);
+	*outcome = "none";
+	return __handle_mm_fault(vma, address, flags, outcome);
+}
+
+/* ---- unmapping ---- */
+
+static bool should_zap_folio(struct zap_details *details, struct folio *folio)
+{
+	if (details && details->single_folio)
+		return details->single_folio == folio;
+	return true;
+}
+
+static int mm_counter(struct folio *folio)
+{
+	if (folio_test_anon(folio))
+		return MM_ANONPAGES;
+	return folio_test_swapbacked(folio) ? MM_SHMEMPAGES : MM_FILEPAGES;
+}
+
+/* folio_pte_batch(): consecutive PTEs mapping consecutive pages of @folio. */
+static int folio_pte_batch(struct folio *folio, pte_t *ptep, pte_t pte, int max_nr)
+{
+	unsigned long end_pfn = folio_pfn(folio) + folio_nr_pages(folio);
+	u64 ignore = _PAGE_DIRTY_BITS | _PAGE_ACCESSED | _PAGE_SOFT_DIRTY;
+	u64 expected = pte_val(pte) & ~ignore;
+	int nr;
+
+	for (nr = 1; nr < max_nr; nr++) {
+		pte_t next = ptep_get(ptep + nr);
+
+		expected += PAGE_SIZE;
+		if (!pte_present(next) || (pte_val(next) & ~ignore) != expected ||
+		    pte_pfn(next) >= end_pfn)
+			break;
+	}
+	return nr;
+}
+
+static int zap_present_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			    pte_t *pte, pte_t ptent, int max_nr, unsigned long addr,
+			    struct zap_details *details, long *rss, bool *any_skipped)
+{
+	struct mm_struct *mm = tlb->mm;
+	struct page *page = vm_normal_page(vma, addr, ptent);
+	struct folio *folio;
+	int i, nr;
+
+	if (!page) {
+		ptep_get_and_clear(mm, addr, pte);	/* the zero page */
+		return 1;
+	}
+	folio = page_folio(page);
+	if (!should_zap_folio(details, folio)) {
+		*any_skipped = true;
+		return 1;
+	}
+	nr = folio_test_large(folio) ? folio_pte_batch(folio, pte, ptent, max_nr) : 1;
+	for (i = 0; i < nr; i++)
+		if (pte_dirty(ptep_get_and_clear(mm, addr + i * PAGE_SIZE, pte + i)) &&
+		    !folio_test_anon(folio))
+			folio_set_dirty(folio);
+	rss[mm_counter(folio)] -= nr;
+	folio_remove_rmap_ptes(folio, page, nr, vma);
+	__tlb_remove_folio_pages(tlb, folio, nr);
+	return nr;
+}
+
+static int zap_nonpresent_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			       pte_t *pte, pte_t ptent, unsigned long addr,
+			       struct zap_details *details, long *rss, bool *any_skipped)
+{
+	swp_entry_t entry = pte_to_swp_entry(ptent);
+
+	(void)vma;
+	if (is_migration_entry(entry)) {
+		struct folio *folio = page_folio(pfn_to_page(swp_offset_pfn(entry)));
+
+		if (!should_zap_folio(details, folio)) {
+			*any_skipped = true;
+			return 1;
+		}
+		rss[mm_counter(folio)]--;
+	}
+	pte_clear(tlb->mm, addr, pte);
+	return 1;
+}
+
+static int do_zap_pte_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			    pte_t *pte, unsigned long addr, unsigned long end,
+			    struct zap_details *details, long *rss, bool *any_skipped)
+{
+	pte_t ptent = ptep_get(pte);
+	int max_nr = (end - addr) / PAGE_SIZE;
+	int nr = 0;
+
+	/* Skip all consecutive none ptes. */
+	if (pte_none(ptent)) {
+		for (nr = 1; nr < max_nr; nr++) {
+			ptent = ptep_get(pte + nr);
+			if (!pte_none(ptent))
+				break;
+		}
+		max_nr -= nr;
+		if (!max_nr)
+			return nr;
+		pte += nr;
+		addr += nr * PAGE_SIZE;
+	}
+	if (pte_present(ptent))
+		return nr + zap_present_ptes(tlb, vma, pte, ptent, max_nr, addr,
+					     details, rss, any_skipped);
+	return nr + zap_nonpresent_ptes(tlb, vma, pte, ptent, addr, details, rss,
+					any_skipped);
+}
+
+/*
+ * CONFIG_PT_RECLAIM: a MADV_DONTNEED zap that emptied a whole PTE table
+ * frees it at once.
+ */
+static void try_to_free_pte(struct mmu_gather *tlb, pmd_t *pmd, unsigned long addr)
+{
+	struct mm_struct *mm = tlb->mm;
+	pte_t *pte = pte_offset_map(pmd, addr & PMD_MASK);
+	struct page *table;
+	spinlock_t *ptl;
+
+	if (!pte || !pte_range_none(pte, PTRS_PER_PTE))
+		return;
+	ptl = pmd_lock(mm, pmd);
+	table = pfn_to_page(pmd_pfn(*pmd));
+	pmd_clear(pmd);
+	spin_unlock(ptl);
+	mm_dec_nr_ptes(mm);
+	tlb_remove_table(tlb, table);
+	KNOTE("freed empty pte table pfn %#lx", page_to_pfn(table));
+}
+
+static unsigned long zap_pte_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
+				   pmd_t *pmd, unsigned long addr, unsigned long end,
+				   struct zap_details *details)
+{
+	bool can_reclaim_pt = details && details->reclaim_pt && end - addr >= PMD_SIZE;
+	long rss[NR_MM_COUNTERS] = { 0 };
+	unsigned long start = addr;
+	bool any_skipped = false;
+	spinlock_t *ptl;
+	pte_t *pte;
+	int i, nr;
+
+	KFUNC(addr, NULL);
+	pte = pte_offset_map_lock(tlb->mm, pmd, addr, &ptl);
+	if (!pte)
+		return end;
+	do {
+		nr = do_zap_pte_range(tlb, vma, pte, addr, end, details, rss, &any_skipped);
+	} while (pte += nr, addr += PAGE_SIZE * nr, addr != end);
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		add_mm_counter(tlb->mm, i, rss[i]);
+	spin_unlock(ptl);
+	if (can_reclaim_pt && !any_skipped)
+		try_to_free_pte(tlb, pmd, start);
+	return addr;
+}
+
+static unsigned long zap_pmd_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
+				   pud_t *pud, unsigned long addr, unsigned long end,
+				   struct zap_details *details)
+{
+	unsigned long next;
+	pmd_t *pmd;
+
+	KFUNC(addr, NULL);
+	pmd = pmd_offset(pud, addr);
+	do {
+		next = pmd_addr_end(addr, end);
+		if (is_swap_pmd(*pmd) || pmd_trans_huge(*pmd)) {
+			if (next - addr != HPAGE_PMD_SIZE)
+				__split_huge_pmd(vma, pmd, addr, false);
+			else if (zap_huge_pmd(tlb, vma, pmd, addr))
+				continue;
+			/* fall through: zap the PTEs the split left */
+		}
+		if (pmd_none(*pmd))
+			continue;
+		zap_pte_range(tlb, vma, pmd, addr, next, details);
+	} while (pmd++, addr = next, addr != end);
+	return addr;
+}
+
+static unsigned long zap_pud_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
+				   p4d_t *p4d, unsigned long addr, unsigned long end,
+				   struct zap_details *details)
+{
+	unsigned long next;
+	pud_t *pud;
+
+	KFUNC(addr, NULL);
+	pud = pud_offset(p4d, addr);
+	do {
+		next = pud_addr_end(addr, end);
+		/*
+		 * A PUD leaf (1 GiB) would be zapped or split here; 6.18 maps
+		 * anonymous and shmem memory with PMDs at most, so thpsh
+		 * never creates one.
+		 */
+		VM_BUG_ON(pud_trans_huge(*pud));
+		if (pud_none(*pud))
+			continue;
+		next = zap_pmd_range(tlb, vma, pud, addr, next, details);
+	} while (pud++, addr = next, addr != end);
+	return addr;
+}
+
+static unsigned long zap_p4d_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
+				   pgd_t *pgd, unsigned long addr, unsigned long end,
+				   struct zap_details *details)
+{
+	p4d_t *p4d = p4d_offset(pgd, addr);
+
+	KFUNC(addr, NULL);
+	/* 4-level paging: one P4D entry, folded into the PGD entry. */
+	if (p4d_none(*p4d))
+		return end;
+	return zap_pud_range(tlb, vma, p4d, addr, end, details);
+}
+
+void unmap_page_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
+		      unsigned long addr, unsigned long end, struct zap_details *details)
+{
+	unsigned long next;
+	pgd_t *pgd;
+
+	KFUNC(addr, NULL);
+	pgd = pgd_offset(vma->vm_mm, addr);
+	do {
+		next = pgd_addr_end(addr, end);
+		if (pgd_none(*pgd))
+			continue;
+		next = zap_p4d_range(tlb, vma, pgd, addr, next, details);
+	} while (pgd++, addr = next, addr != end);
+}
+
+void unmap_single_vma(struct mmu_gather *tlb, struct vm_area_struct *vma,
+		      unsigned long start_addr, unsigned long end_addr,
+		      struct zap_details *details)
+{
+	unsigned long start = max(vma->vm_start, start_addr);
+	unsigned long end = min(vma->vm_end, end_addr);
+
+	KFUNC(start, NULL);
+	if (start < end)
+		unmap_page_range(tlb, vma, start, end, details);
+}
+
+/* Zap every VMA on @vmas (a detached list) between @start and @end. */
+void unmap_vmas(struct mmu_gather *tlb, struct list_head *vmas,
+		unsigned long start, unsigned long end)
+{
+	struct zap_details details = { .even_cows = true };
+	struct vm_area_struct *vma;
+
+	KFUNC(start, NULL);
+	list_for_each_entry(vma, vmas, vm_list)
+		unmap_single_vma(tlb, vma, start, end, &details);
+}
+
+/* MADV_DONTNEED and friends: zap a range of one VMA, VMA untouched. */
+void zap_page_range_single(struct vm_area_struct *vma, unsigned long address,
+			   unsigned long size, struct zap_details *details)
+{
+	struct mmu_gather tlb;
+
+	KFUNC(address, NULL);
+	tlb_gather_mmu(&tlb, vma->vm_mm);
+	unmap_single_vma(&tlb, vma, address, address + size, details);
+	tlb_finish_mmu(&tlb);
+}
+
+/* ---- freeing page tables ---- */
+
+static void free_pte_range(struct mmu_gather *tlb, pmd_t *pmd)
+{
+	struct page *table = pfn_to_page(pmd_pfn(*pmd));
+
+	pmd_clear(pmd);
+	tlb_remove_table(tlb, table);
+	mm_dec_nr_ptes(tlb->mm);
+}
+
+static void free_pmd_range(struct mmu_gather *tlb, pud_t *pud, unsigned long addr,
+			   unsigned long end, unsigned long floor, unsigned long ceiling)
+{
+	unsigned long next, start = addr;
+	pmd_t *pmd = pmd_offset(pud, addr);
+
+	do {
+		next = pmd_addr_end(addr, end);
+		if (pmd_none(*pmd))
+			continue;
+		VM_BUG_ON(pmd_trans_huge(*pmd) || !pmd_present(*pmd));
+		free_pte_range(tlb, pmd);
+	} while (pmd++, addr = next, addr != end);
+
+	start &= PUD_MASK;
+	if (start < floor)
+		return;
+	if (ceiling) {
+		ceiling &= PUD_MASK;
+		if (!ceiling)
+			return;
+	}
+	if (end - 1 > ceiling - 1)
+		return;
+	tlb_remove_table(tlb, pfn_to_page(pud_pfn(*pud)));
+	*pud = __pud(0);
+	tlb->mm->pgtables_bytes -= PAGE_SIZE;
+}
+
+static void free_pud_range(struct mmu_gather *tlb, p4d_t *p4d, unsigned long addr,
+			   unsigned long end, unsigned long floor, unsigned long ceiling)
+{
+	unsigned long next, start = addr;
+	pud_t *pud = pud_offset(p4d, addr);
+
+	do {
+		next = pud_addr_end(addr, end);
+		if (pud_none(*pud))
+			continue;
+		free_pmd_range(tlb, pud, addr, next, floor, ceiling);
+	} while (pud++, addr = next, addr != end);
+
+	start &= PGDIR_MASK;
+	if (start < floor)
+		return;
+	if (ceiling) {
+		ceiling &= PGDIR_MASK;
+		if (!ceiling)
+			return;
+	}
+	if (end - 1 > ceiling - 1)
+		return;
+	tlb_remove_table(tlb, pfn_to_page((p4d->p4d & PTE_PFN_MASK) >> PAGE_SHIFT));
+	p4d->p4d = 0;
+	tlb->mm->pgtables_bytes -= PAGE_SIZE;
+}
+
+/*
+ * Free the page tables of [addr, end), but only tables that lie wholly
+ * between @floor and @ceiling (the neighbouring VMAs may share the rest).
+ */
+void free_pgd_range(struct mmu_gather *tlb, unsigned long addr, unsigned long end,
+		    unsigned long floor, unsigned long ceiling)
+{
+	unsigned long next;
+	pgd_t *pgd;
+
+	KFUNC(addr, NULL);
+	addr &= PMD_MASK;
+	if (addr < floor) {
+		addr += PMD_SIZE;
+		if (!addr)
+			return;
+	}
+	if (ceiling) {
+		ceiling &= PMD_MASK;
+		if (!ceiling)
+			return;
+	}
+	if (end - 1 > ceiling - 1)
+		end -= PMD_SIZE;
+	if (addr > end - 1)
+		return;
+	pgd = pgd_offset(tlb->mm, addr);
+	do {
+		next = pgd_addr_end(addr, end);
+		if (pgd_none(*pgd))
+			continue;
+		free_pud_range(tlb, p4d_offset(pgd, addr), addr, next, floor, ceiling);
+	} while (pgd++, addr = next, addr != end);
+}
+
+/*
+ * After unmapping the VMAs on @vmas: drop their anon_vma links and free
+ * the page tables they no longer need.
+ */
+void free_pgtables(struct mmu_gather *tlb, struct list_head *vmas,
+		   unsigned long floor, unsigned long ceiling)
+{
+	struct vm_area_struct *vma;
+
+	KFUNC(floor, NULL);
+	list_for_each_entry(vma, vmas, vm_list)
+		unlink_anon_vmas(vma);
+	if (list_empty(vmas))
+		return;
+	free_pgd_range(tlb, list_first_entry(vmas, struct vm_area_struct, vm_list)->vm_start,
+		       container_of(vmas->prev, struct vm_area_struct, vm_list)->vm_end,
+		       floor, ceiling);
+}

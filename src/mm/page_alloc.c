@@ -1,0 +1,388 @@
+/*
+ * page_alloc.c - physical memory: struct pages, frame contents and the
+ * buddy allocator (mm/page_alloc.c, mm/mm_init.c).
+ *
+ * mem_map and page_values are reserved address space the host fills in
+ * on first touch, so a 64 GiB machine costs nothing until used.  Like
+ * CONFIG_DEFERRED_STRUCT_PAGE_INIT, a node's frames enter the buddy
+ * lists one MAX_PAGE_ORDER block at a time, when the lists run dry;
+ * until then they count as free but their struct pages stay untouched.
+ *
+ * Simplifications: one zone per node, no per-cpu lists, no migrate
+ * types, no compaction or reclaim (an allocation that finds no block
+ * of its order fails at once), and the first 4 MiB hold the "kernel"
+ * (reserved frames, among them the shared zero page).
+ */
+#include "internal.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#include "slab.h"
+
+struct page *mem_map;
+u64 *page_values;
+unsigned long max_pfn;
+int nr_node_ids;
+struct pglist_data *node_data[MAX_NUMNODES];
+unsigned long zero_pfn;
+
+#define MAX_ORDER_NR_PAGES	(1UL << MAX_PAGE_ORDER)
+#define RESERVED_PFNS		MAX_ORDER_NR_PAGES
+#define ZERO_PFN		0x80
+
+static size_t mem_map_bytes, values_bytes;
+
+int pfn_to_nid(unsigned long pfn)
+{
+	int nid;
+
+	for (nid = nr_node_ids - 1; nid > 0; nid--)
+		if (pfn >= node_data[nid]->node_start_pfn)
+			break;
+	return nid;
+}
+
+static void set_buddy(struct page *page, unsigned int order)
+{
+	page->page_type = (unsigned int)PGTY_buddy << PAGE_TYPE_SHIFT;
+	page->buddy_order = order;
+}
+
+static bool page_is_buddy(const struct page *page, unsigned int order)
+{
+	return page->page_type == (unsigned int)PGTY_buddy << PAGE_TYPE_SHIFT &&
+	       page->buddy_order == order;
+}
+
+static void add_to_free_list(struct pglist_data *pgdat, struct page *page,
+			     unsigned int order)
+{
+	set_buddy(page, order);
+	list_add(&page->buddy_list, &pgdat->free_area[order].free_list);
+	pgdat->free_area[order].nr_free++;
+}
+
+static void del_from_free_list(struct pglist_data *pgdat, struct page *page,
+			       unsigned int order)
+{
+	list_del_init(&page->buddy_list);
+	pgdat->free_area[order].nr_free--;
+	page->_mapcount = -1;
+	page->buddy_order = 0;
+}
+
+/* Bring the next MAX_PAGE_ORDER block of @pgdat into the buddy lists. */
+static bool deferred_grow_node(struct pglist_data *pgdat)
+{
+	unsigned long end = pgdat->node_start_pfn + pgdat->node_spanned_pages;
+	unsigned long pfn = pgdat->init_pfn;
+
+	if (pfn + MAX_ORDER_NR_PAGES > end)
+		return false;
+	pgdat->init_pfn += MAX_ORDER_NR_PAGES;
+	add_to_free_list(pgdat, pfn_to_page(pfn), MAX_PAGE_ORDER);
+	return true;
+}
+
+/* __rmqueue_smallest() and expand(): keep the low half, free the rest. */
+static struct page *rmqueue(struct pglist_data *pgdat, unsigned int order)
+{
+	unsigned int current_order, high;
+	struct page *page;
+
+	for (;;) {
+		for (current_order = order; current_order < NR_PAGE_ORDERS; current_order++) {
+			struct free_area *area = &pgdat->free_area[current_order];
+
+			if (list_empty(&area->free_list))
+				continue;
+			page = list_first_entry(&area->free_list, struct page, buddy_list);
+			del_from_free_list(pgdat, page, current_order);
+			for (high = current_order; high > order; high--)
+				add_to_free_list(pgdat, page + (1UL << (high - 1)), high - 1);
+			pgdat->nr_free -= 1UL << order;
+			return page;
+		}
+		if (!deferred_grow_node(pgdat))
+			return NULL;
+	}
+}
+
+static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp)
+{
+	unsigned long nr = 1UL << order;
+
+	page->flags = 0;
+	page->mapping = 0;
+	page->index = 0;
+	page->private = 0;
+	page->_mapcount = -1;
+	page->_refcount = 1;
+	if (gfp & __GFP_ZERO)
+		memset(&page_values[page_to_pfn(page)], 0, nr * sizeof(u64));
+	if (order && (gfp & __GFP_COMP))
+		prep_compound_page(page, order);
+	count_vm_events(PGALLOC_NORMAL, nr);
+}
+
+struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
+{
+	struct page *page = NULL;
+	int i;
+
+	VM_BUG_ON(order > MAX_PAGE_ORDER);
+	for (i = 0; i < nr_node_ids && !page; i++) {
+		int n = (nid + i) % nr_node_ids;
+
+		if (i && (gfp & __GFP_THISNODE))
+			break;
+		page = rmqueue(NODE_DATA(n), order);
+	}
+	if (page)
+		prep_new_page(page, order, gfp);
+	return page;
+}
+
+/* __free_one_page(): merge with free buddies as far as they go. */
+static void __free_one_page(struct page *page, unsigned long pfn, unsigned int order)
+{
+	struct pglist_data *pgdat = NODE_DATA(pfn_to_nid(pfn));
+	unsigned long node_end = pgdat->node_start_pfn + pgdat->node_spanned_pages;
+
+	pgdat->nr_free += 1UL << order;
+	while (order < MAX_PAGE_ORDER) {
+		unsigned long buddy_pfn = pfn ^ (1UL << order);
+		struct page *buddy = pfn_to_page(buddy_pfn);
+
+		if (buddy_pfn < pgdat->node_start_pfn || buddy_pfn >= node_end ||
+		    buddy_pfn >= pgdat->init_pfn || !page_is_buddy(buddy, order))
+			break;
+		del_from_free_list(pgdat, buddy, order);
+		pfn &= buddy_pfn;
+		page = pfn_to_page(pfn);
+		order++;
+	}
+	add_to_free_list(pgdat, page, order);
+}
+
+/* free_pages_prepare(): scrub every page of the block. */
+static void free_pages_prepare(struct page *page, unsigned int order)
+{
+	unsigned long i, nr = 1UL << order;
+
+	if (page->mapping & FOLIO_MAPPING_ANON)
+		mod_mthp_stat(order, MTHP_STAT_NR_ANON, -1);
+	for (i = 0; i < nr; i++) {
+		struct page *p = page + i;
+
+		VM_BUG_ON_PAGE(p->_refcount, p);
+		VM_BUG_ON_PAGE(p->_mapcount != -1, p);
+		p->flags = 0;
+		p->mapping = 0;
+		p->index = 0;
+		p->private = 0;
+		p->_mapcount = -1;
+		p->_refcount = 0;
+	}
+	count_vm_events(PGFREE, nr);
+}
+
+void __free_pages(struct page *page, unsigned int order)
+{
+	free_pages_prepare(page, order);
+	__free_one_page(page, page_to_pfn(page), order);
+}
+
+void folio_set_order(struct folio *folio, unsigned int order)
+{
+	VM_BUG_ON(order == 1 || order > MAX_PAGE_ORDER);
+	folio->_flags_1 = (folio->_flags_1 & ~0xffUL) | order;
+}
+
+void prep_compound_page(struct page *head, unsigned int order)
+{
+	struct folio *folio = (struct folio *)head;
+	unsigned long i, nr = 1UL << order;
+
+	head->flags |= BIT(PG_head);
+	for (i = 1; i < nr; i++) {
+		struct page *p = head + i;
+
+		p->flags = BIT(PG_tail);
+		p->compound_head = (unsigned long)head;
+		p->_tail_word2 = 0;
+		p->_tail_word3 = 0;
+		p->_mapcount = -1;
+		p->_refcount = 0;
+	}
+	folio_set_order(folio, order);
+	folio->_large_mapcount = -1;
+	folio->_nr_pages_mapped = 0;
+	folio->_entire_mapcount = -1;
+	folio->_pincount = 0;
+	INIT_LIST_HEAD(&folio->_deferred_list);
+	folio->_mm_id_mapcount[0] = -1;
+	folio->_mm_id_mapcount[1] = -1;
+	folio->_mm_ids = 0;
+}
+
+void clear_compound_head(struct page *page)
+{
+	page->flags &= ~BIT(PG_tail);
+	page->compound_head = 0;
+	page->_tail_word2 = 0;
+	page->_tail_word3 = 0;
+}
+
+struct folio *folio_alloc(gfp_t gfp, unsigned int order)
+{
+	int nid = current ? current->nid : 0;
+	struct page *page = alloc_pages_node(nid, gfp | __GFP_COMP, order);
+	struct folio *folio = (struct folio *)page;
+
+	if (folio && order)
+		folio_set_large_rmappable(folio);
+	return folio;
+}
+
+struct folio *vma_alloc_folio(gfp_t gfp, unsigned int order,
+			      struct vm_area_struct *vma, unsigned long addr)
+{
+	(void)vma;
+	(void)addr;
+	return folio_alloc(gfp, order);
+}
+
+unsigned long nr_free_pages_node(int nid)
+{
+	return NODE_DATA(nid)->nr_free;
+}
+
+unsigned long global_free_pages(void)
+{
+	unsigned long sum = 0;
+	int nid;
+
+	for (nid = 0; nid < nr_node_ids; nid++)
+		sum += NODE_DATA(nid)->nr_free;
+	return sum;
+}
+
+unsigned long totalram_pages(void)
+{
+	unsigned long sum = 0;
+	int nid;
+
+	for (nid = 0; nid < nr_node_ids; nid++)
+		sum += NODE_DATA(nid)->managed_pages;
+	return sum;
+}
+
+/* Free blocks of @order, counting the not yet initialized ones as top order. */
+unsigned long free_area_count(int nid, unsigned int order)
+{
+	struct pglist_data *pgdat = NODE_DATA(nid);
+	unsigned long n = pgdat->free_area[order].nr_free;
+
+	if (order == MAX_PAGE_ORDER)
+		n += (pgdat->node_start_pfn + pgdat->node_spanned_pages -
+		      pgdat->init_pfn) >> MAX_PAGE_ORDER;
+	return n;
+}
+
+void mod_node_page_state(int nid, enum node_stat_item item, long delta)
+{
+	NODE_DATA(nid)->vm_stat[item] += delta;
+}
+
+unsigned long global_node_page_state(enum node_stat_item item)
+{
+	long sum = 0;
+	int nid;
+
+	for (nid = 0; nid < nr_node_ids; nid++)
+		sum += NODE_DATA(nid)->vm_stat[item];
+	return sum < 0 ? 0 : sum;
+}
+
+void lruvec_stat_mod_folio(struct folio *folio, enum node_stat_item item, long nr)
+{
+	mod_node_page_state(folio_nid(folio), item, nr);
+}
+
+static void *reserve(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void init_node(int nid, unsigned long start, unsigned long end)
+{
+	struct pglist_data *pgdat = kzalloc(sizeof(*pgdat));
+	int o;
+
+	pgdat->node_id = nid;
+	pgdat->node_start_pfn = start;
+	pgdat->node_spanned_pages = end - start;
+	pgdat->init_pfn = start ? start : RESERVED_PFNS;
+	pgdat->managed_pages = end - pgdat->init_pfn;
+	pgdat->nr_free = pgdat->managed_pages;
+	for (o = 0; o < NR_PAGE_ORDERS; o++)
+		INIT_LIST_HEAD(&pgdat->free_area[o].free_list);
+	INIT_LIST_HEAD(&pgdat->deferred_split_queue.split_queue);
+	node_data[nid] = pgdat;
+}
+
+/*
+ * Build a machine of @mem_bytes (a multiple of 4 MiB per node, at least
+ * 8 MiB) split evenly over @nr_nodes nodes.  Returns 0 or -ENOMEM.
+ */
+int mm_machine_init(unsigned long mem_bytes, int nr_nodes)
+{
+	unsigned long pfn, per_node;
+	int nid;
+
+	max_pfn = mem_bytes >> PAGE_SHIFT;
+	per_node = ALIGN_DOWN(max_pfn / nr_nodes, MAX_ORDER_NR_PAGES);
+	if (nr_nodes < 1 || nr_nodes > MAX_NUMNODES || per_node < MAX_ORDER_NR_PAGES ||
+	    per_node * nr_nodes <= RESERVED_PFNS)
+		return -EINVAL;
+	max_pfn = per_node * nr_nodes;
+	mem_map_bytes = max_pfn * sizeof(struct page);
+	values_bytes = max_pfn * sizeof(u64);
+	mem_map = reserve(mem_map_bytes);
+	page_values = reserve(values_bytes);
+	if (!mem_map || !page_values || pagetable_init()) {
+		mm_machine_destroy();
+		return -ENOMEM;
+	}
+	nr_node_ids = nr_nodes;
+	for (nid = 0, pfn = 0; nid < nr_nodes; nid++, pfn += per_node)
+		init_node(nid, pfn, pfn + per_node);
+	for (pfn = 0; pfn < RESERVED_PFNS; pfn++) {
+		mem_map[pfn].flags = BIT(PG_reserved);
+		mem_map[pfn]._mapcount = -1;
+		mem_map[pfn]._refcount = 1;
+	}
+	zero_pfn = ZERO_PFN;
+	vmstat_reset();
+	return 0;
+}
+
+void mm_machine_destroy(void)
+{
+	if (mem_map)
+		munmap(mem_map, mem_map_bytes);
+	if (page_values)
+		munmap(page_values, values_bytes);
+	pagetable_exit();
+	mem_map = NULL;
+	page_values = NULL;
+	max_pfn = 0;
+	nr_node_ids = 0;
+	memset(node_data, 0, sizeof(node_data));
+	kfree_all();
+}
