@@ -9,6 +9,7 @@
  */
 #include "machine.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,7 +26,7 @@ static int booted;
 static void raise_bug(const char *msg)
 {
 	ktrace_unwind();
-	luaL_error(bug_L, "%s (the simulated machine may be inconsistent: reset())", msg);
+	thp_errorf(bug_L, "%s (the simulated machine may be inconsistent: reset())", msg);
 }
 
 static void boot(lua_State *L, unsigned long mem, int nodes)
@@ -33,7 +34,7 @@ static void boot(lua_State *L, unsigned long mem, int nodes)
 	int err = mm_boot(mem, nodes);
 
 	if (err)
-		luaL_error(L, "reset: cannot build a machine of %lu bytes on %d nodes (%s)",
+		thp_errorf(L, "reset: cannot build a machine of %lu bytes on %d nodes (%s)",
 			   mem, nodes, thp_errname(err));
 	booted = 1;
 }
@@ -63,14 +64,28 @@ struct task_struct *thp_opt_task(lua_State *L, int arg, const char *cmd)
 	lua_pop(L, 1);
 	t = find_task_by_vpid(pid);
 	if (!t)
-		luaL_error(L, "%s: no process %d", cmd, pid);
+		thp_errorf(L, "%s: no process %d", cmd, pid);
 	return t;
+}
+
+int thp_errorf(lua_State *L, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	luaL_where(L, 1);
+	lua_pushstring(L, msg);
+	lua_concat(L, 2);
+	return lua_error(L);
 }
 
 void thp_check_mutable(lua_State *L, const char *cmd)
 {
 	if (kbreak_depth > 0)
-		luaL_error(L, "%s: refused inside a breakpoint (the machine is mid-operation; "
+		thp_errorf(L, "%s: refused inside a breakpoint (the machine is mid-operation; "
 			   "inspect, then continue)", cmd);
 }
 
@@ -99,7 +114,7 @@ unsigned long thp_check_page_addr(lua_State *L, int arg, const char *cmd)
 	lua_Integer addr = thp_checkaddr(L, arg, cmd);
 
 	if (addr & (lua_Integer)(PAGE_SIZE - 1))
-		luaL_error(L, "%s: address %#llx is not page aligned", cmd, (long long)addr);
+		thp_errorf(L, "%s: address %#llx is not page aligned", cmd, (long long)addr);
 	return (unsigned long)addr;
 }
 
@@ -147,9 +162,9 @@ int cmd_reset(lua_State *L)
 		lua_pop(L, 2);
 	}
 	if (nodes < 1 || nodes > MAX_NUMNODES)
-		return luaL_error(L, "reset: nodes must be 1..%d, not %d", MAX_NUMNODES, nodes);
+		return thp_errorf(L, "reset: nodes must be 1..%d, not %d", MAX_NUMNODES, nodes);
 	if (mem < 8UL << 20 || mem > 1UL << 40 || mem % ((4UL << 20) * nodes))
-		return luaL_error(L, "reset: mem must be a multiple of %d MiB between 8M and 1T",
+		return thp_errorf(L, "reset: mem must be a multiple of %d MiB between 8M and 1T",
 				  4 * nodes);
 	bug_L = L;
 	mm_set_bug_handler(raise_bug);
@@ -184,7 +199,7 @@ int cmd_check(lua_State *L)
 
 	thp_task(L);
 	if (mm_check(msg, sizeof(msg)))
-		return luaL_error(L, "check: %s", msg);
+		return thp_errorf(L, "check: %s", msg);
 	lua_pushboolean(L, 1);
 	return 1;
 }
@@ -202,18 +217,18 @@ int cmd_sysfs(lua_State *L)
 	if (lua_isnoneornil(L, 2)) {
 		err = thp_sysfs_read(path, buf, sizeof(buf));
 		if (err)
-			return luaL_error(L, "sysfs: no attribute %s under /sys/kernel/mm", path);
+			return thp_errorf(L, "sysfs: no attribute %s under /sys/kernel/mm", path);
 		lua_pushstring(L, buf);
 		return 1;
 	}
 	thp_check_mutable(L, "sysfs");
 	err = thp_sysfs_write(path, luaL_tolstring(L, 2, NULL));
 	if (err == -ENOENT)
-		return luaL_error(L, "sysfs: no attribute %s under /sys/kernel/mm", path);
+		return thp_errorf(L, "sysfs: no attribute %s under /sys/kernel/mm", path);
 	if (err == -EPERM)
-		return luaL_error(L, "sysfs: %s is read-only", path);
+		return thp_errorf(L, "sysfs: %s is read-only", path);
 	if (err)
-		return luaL_error(L, "sysfs: %s rejects %s (EINVAL)", path, lua_tostring(L, -1));
+		return thp_errorf(L, "sysfs: %s rejects %s (EINVAL)", path, lua_tostring(L, -1));
 	return 0;
 }
 

@@ -22,6 +22,13 @@ struct task_struct *thp_task(lua_State *L);
 /* The task named by opts.pid at @arg (a table or none), or the current one. */
 struct task_struct *thp_opt_task(lua_State *L, int arg, const char *cmd);
 
+/*
+ * Raise an error as luaL_error does (with the caller's position), but
+ * formatted by vsnprintf: %#lx and friends work.
+ */
+int thp_errorf(lua_State *L, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Refuse a command that changes the machine while a breakpoint holds it. */
 void thp_check_mutable(lua_State *L, const char *cmd);
 

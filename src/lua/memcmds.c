@@ -20,7 +20,7 @@
 
 static int raise_errno(lua_State *L, const char *cmd, int err, const char *what)
 {
-	return luaL_error(L, "%s: %s (%s)", cmd, what, thp_errname(err));
+	return thp_errorf(L, "%s: %s (%s)", cmd, what, thp_errname(err));
 }
 
 static unsigned long check_prot(lua_State *L, int arg, const char *cmd)
@@ -49,9 +49,9 @@ static unsigned long check_len(lua_State *L, int arg, const char *cmd)
 	lua_Integer len = thp_checksize(L, arg, cmd);
 
 	if (len == 0)
-		luaL_error(L, "%s: length is 0", cmd);
+		thp_errorf(L, "%s: length is 0", cmd);
 	if ((unsigned long)len > TASK_SIZE)
-		luaL_error(L, "%s: length %#llx is larger than the address space", cmd,
+		thp_errorf(L, "%s: length %#llx is larger than the address space", cmd,
 			   (long long)len);
 	return ALIGN((unsigned long)len, PAGE_SIZE);
 }
@@ -82,17 +82,17 @@ int cmd_mmap(lua_State *L)
 		if (lua_getfield(L, 2, "addr") != LUA_TNIL) {
 			addr = thp_check_page_addr(L, -1, "mmap");
 			if (addr + len > TASK_SIZE || addr + len < addr)
-				return luaL_error(L, "mmap: [%#lx, +%#lx) is outside the address space",
+				return thp_errorf(L, "mmap: [%#lx, +%#lx) is outside the address space",
 						  addr, len);
 			flags |= MAP_FIXED;
 		}
 		if (lua_getfield(L, 2, "prot") != LUA_TNIL)
 			prot = check_prot(L, lua_gettop(L), "mmap");
 		if (opt_bool(L, 2, "shared") || lua_getfield(L, 2, "file") != LUA_TNIL)
-			return luaL_error(L, "mmap: shared and file mappings (shmem) are not supported yet");
+			return thp_errorf(L, "mmap: shared and file mappings (shmem) are not supported yet");
 		lua_pop(L, 3);
 		if (opt_bool(L, 2, "huge") && opt_bool(L, 2, "nohuge"))
-			return luaL_error(L, "mmap: huge and nohuge exclude each other");
+			return thp_errorf(L, "mmap: huge and nohuge exclude each other");
 		vm_extra = opt_bool(L, 2, "huge") ? VM_HUGEPAGE :
 			   opt_bool(L, 2, "nohuge") ? VM_NOHUGEPAGE : 0;
 	}
@@ -113,7 +113,7 @@ int cmd_munmap(lua_State *L)
 
 	thp_check_mutable(L, "munmap");
 	if (addr + len > TASK_SIZE || addr + len < addr)
-		return luaL_error(L, "munmap: range is outside the address space");
+		return thp_errorf(L, "munmap: range is outside the address space");
 	err = do_vmi_munmap(t->mm, addr, len);
 	if (err)
 		return raise_errno(L, "munmap", err, "failed");
@@ -126,12 +126,12 @@ static void check_mapped(lua_State *L, struct mm_struct *mm, unsigned long addr,
 	unsigned long a;
 
 	if (addr + len > TASK_SIZE || addr + len < addr)
-		luaL_error(L, "%s: range is outside the address space", cmd);
+		thp_errorf(L, "%s: range is outside the address space", cmd);
 	for (a = addr; a < addr + len; ) {
 		struct vm_area_struct *vma = vma_lookup(mm, a);
 
 		if (!vma)
-			luaL_error(L, "%s: %#lx is not mapped", cmd, a);
+			thp_errorf(L, "%s: %#lx is not mapped", cmd, a);
 		a = vma->vm_end;
 	}
 }
@@ -149,7 +149,7 @@ int cmd_mprotect(lua_State *L)
 	check_mapped(L, t->mm, addr, len, "mprotect");
 	err = do_mprotect(t->mm, addr, len, prot);
 	if (err == -EACCES)
-		return luaL_error(L, "mprotect: the mapping may not get that access (EACCES)");
+		return thp_errorf(L, "mprotect: the mapping may not get that access (EACCES)");
 	if (err)
 		return raise_errno(L, "mprotect", err, "failed");
 	return 0;
@@ -175,7 +175,7 @@ int cmd_madvise(lua_State *L)
 
 	thp_check_mutable(L, "madvise");
 	if (advice != MADV_DONTNEED && advice != MADV_HUGEPAGE && advice != MADV_NOHUGEPAGE)
-		return luaL_error(L, "madvise: \"%s\" is not supported yet", lua_tostring(L, 3));
+		return thp_errorf(L, "madvise: \"%s\" is not supported yet", lua_tostring(L, 3));
 	check_mapped(L, t->mm, addr, len, "madvise");
 	err = do_madvise(t->mm, addr, len, advice);
 	if (err)
@@ -231,10 +231,10 @@ int cmd_fault(lua_State *L)
 
 	thp_check_mutable(L, "fault");
 	if (addr >= TASK_SIZE)
-		return luaL_error(L, "fault: %#lx is outside the address space", addr);
+		return thp_errorf(L, "fault: %#lx is outside the address space", addr);
 	err = access_user_page(t->mm, addr, write, &page, &outcome);
 	if (err)
-		return luaL_error(L, "fault: %s at %#lx", access_error(err), addr);
+		return thp_errorf(L, "fault: %s at %#lx", access_error(err), addr);
 	push_outcome(L, t->mm, addr, outcome);
 	return 1;
 }
@@ -257,7 +257,7 @@ int cmd_touch(lua_State *L)
 		int err = access_user_page(t->mm, a, write, &page, &outcome);
 
 		if (err)
-			return luaL_error(L, "touch: %s at %#lx", access_error(err), a);
+			return thp_errorf(L, "touch: %s at %#lx", access_error(err), a);
 		push_outcome(L, t->mm, a, outcome);
 		lua_pushvalue(L, -1);
 		lua_gettable(L, -3);
@@ -280,10 +280,10 @@ int cmd_write(lua_State *L)
 
 	thp_check_mutable(L, "write");
 	if (addr >= TASK_SIZE)
-		return luaL_error(L, "write: %#lx is outside the address space", addr);
+		return thp_errorf(L, "write: %#lx is outside the address space", addr);
 	err = access_user_page(t->mm, addr, true, &page, &outcome);
 	if (err)
-		return luaL_error(L, "write: %s at %#lx", access_error(err), addr);
+		return thp_errorf(L, "write: %s at %#lx", access_error(err), addr);
 	set_page_value(page, (u64)value);
 	return 0;
 }
@@ -299,10 +299,10 @@ int cmd_read(lua_State *L)
 
 	thp_check_mutable(L, "read");
 	if (addr >= TASK_SIZE)
-		return luaL_error(L, "read: %#lx is outside the address space", addr);
+		return thp_errorf(L, "read: %#lx is outside the address space", addr);
 	err = access_user_page(t->mm, addr, false, &page, &outcome);
 	if (err)
-		return luaL_error(L, "read: %s at %#lx", access_error(err), addr);
+		return thp_errorf(L, "read: %s at %#lx", access_error(err), addr);
 	lua_pushinteger(L, (lua_Integer)page_value(page));
 	return 1;
 }
@@ -318,7 +318,7 @@ int cmd_split_pmd(lua_State *L)
 	thp_check_mutable(L, "split_pmd");
 	vma = addr < TASK_SIZE ? vma_lookup(t->mm, addr) : NULL;
 	if (!vma)
-		return luaL_error(L, "split_pmd: %#lx is not mapped", addr);
+		return thp_errorf(L, "split_pmd: %#lx is not mapped", addr);
 	pmd = mm_find_pmd(t->mm, addr);
 	if (!pmd || !(pmd_trans_huge(*pmd) || is_pmd_migration_entry(*pmd))) {
 		lua_pushboolean(L, 0);
@@ -358,10 +358,10 @@ int cmd_split_folio(lua_State *L)
 	if (order < 0 || order > HPAGE_PMD_ORDER)
 		return thp_argerror(L, 2, "split_folio", "new_order is 0..9");
 	if (addr >= TASK_SIZE || !vma_lookup(t->mm, addr))
-		return luaL_error(L, "split_folio: %#lx is not mapped", addr);
+		return thp_errorf(L, "split_folio: %#lx is not mapped", addr);
 	folio = mapped_folio(t->mm, addr);
 	if (!folio)
-		return luaL_error(L, "split_folio: no folio is mapped at %#lx", addr);
+		return thp_errorf(L, "split_folio: no folio is mapped at %#lx", addr);
 	if (!folio_test_large(folio)) {
 		ret = -EINVAL;	/* split_folio() on a small folio: nothing to split */
 	} else if (!folio_trylock(folio)) {

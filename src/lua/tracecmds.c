@@ -21,12 +21,33 @@
 #include "mm/internal.h"
 
 static lua_State *hook_L;
+static int output_ref = LUA_NOREF;	/* trace{output = fn}, or stdout */
 
 static void trace_line(const char *line, void *arg)
 {
 	(void)arg;
-	puts(line);
-	fflush(stdout);
+	if (output_ref == LUA_NOREF) {
+		puts(line);
+		fflush(stdout);
+		return;
+	}
+	lua_rawgeti(hook_L, LUA_REGISTRYINDEX, output_ref);
+	lua_pushstring(hook_L, line);
+	if (lua_pcall(hook_L, 1, 0, 0) != LUA_OK) {
+		fprintf(stderr, "thpsh: trace output: %s\n", lua_tostring(hook_L, -1));
+		lua_pop(hook_L, 1);
+	}
+}
+
+static void set_output(lua_State *L, int arg)
+{
+	luaL_unref(L, LUA_REGISTRYINDEX, output_ref);
+	output_ref = LUA_NOREF;
+	if (lua_isnoneornil(L, arg))
+		return;
+	luaL_checktype(L, arg, LUA_TFUNCTION);
+	lua_pushvalue(L, arg);
+	output_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 static int trace_state(lua_State *L)
@@ -55,29 +76,55 @@ static void set_filter(lua_State *L, int arg)
 		int i, len = (int)luaL_len(L, arg);
 
 		if (len > 64)
-			luaL_error(L, "trace: at most 64 filter patterns");
+			thp_errorf(L, "trace: at most 64 filter patterns");
 		for (i = 1; i <= len; i++) {
 			lua_rawgeti(L, arg, i);
 			if (!lua_isstring(L, -1))
-				luaL_error(L, "trace: filter patterns are strings");
+				thp_errorf(L, "trace: filter patterns are strings");
 			pats[n++] = lua_tostring(L, -1);
 			lua_pop(L, 1);
 		}
 	}
 	if (ftrace_set_filter(pats, n))
-		luaL_error(L, "trace: out of memory");
+		thp_errorf(L, "trace: out of memory");
+}
+
+/* trace{on =, filter =, output =}: the table form. */
+static void trace_table(lua_State *L)
+{
+	int on = 1;
+
+	if (lua_getfield(L, 1, "filter") != LUA_TNIL) {
+		if (!lua_isstring(L, -1) && !lua_istable(L, -1))
+			thp_argerror(L, 1, "trace", "filter is a pattern or a list of patterns");
+		set_filter(L, lua_gettop(L));
+	} else {
+		ftrace_set_filter(NULL, 0);
+	}
+	if (lua_getfield(L, 1, "output") != LUA_TNIL && !lua_isfunction(L, -1))
+		thp_argerror(L, 1, "trace", "output is a function");
+	set_output(L, lua_gettop(L));
+	if (lua_getfield(L, 1, "on") != LUA_TNIL)
+		on = lua_toboolean(L, -1);
+	lua_pop(L, 3);
+	if (on)
+		ftrace_graph_start();
+	else
+		ftrace_graph_stop();
 }
 
 /*
- * trace(true|"on") / trace(false|"off") / trace(pattern or {patterns}) /
- * trace() -> { on =, filter = }.
+ * trace(true|"on") / trace(false|"off") / trace(pattern) /
+ * trace{on =, filter =, output =} / trace() -> { on =, filter = }.
  */
 int cmd_trace(lua_State *L)
 {
 	thp_task(L);
 	if (lua_isnoneornil(L, 1))
 		return trace_state(L);
-	if (lua_isboolean(L, 1)) {
+	if (lua_istable(L, 1)) {
+		trace_table(L);
+	} else if (lua_isboolean(L, 1)) {
 		if (lua_toboolean(L, 1))
 			ftrace_graph_start();
 		else
@@ -86,11 +133,11 @@ int cmd_trace(lua_State *L)
 		ftrace_graph_start();
 	} else if (lua_type(L, 1) == LUA_TSTRING && !strcmp(lua_tostring(L, 1), "off")) {
 		ftrace_graph_stop();
-	} else if (lua_type(L, 1) == LUA_TSTRING || lua_istable(L, 1)) {
+	} else if (lua_type(L, 1) == LUA_TSTRING) {
 		set_filter(L, 1);
 		ftrace_graph_start();
 	} else {
-		return thp_argerror(L, 1, "trace", "true, false, \"on\", \"off\" or filter patterns");
+		return thp_argerror(L, 1, "trace", "true, false, \"on\", \"off\", a pattern or a table");
 	}
 	return trace_state(L);
 }
@@ -200,12 +247,12 @@ int cmd_breakpoint(lua_State *L)
 	if (err) {
 		luaL_unref(L, LUA_REGISTRYINDEX, cookie);
 		if (err == -EINVAL)
-			return luaL_error(L, "breakpoint: no simulated kernel function %s "
+			return thp_errorf(L, "breakpoint: no simulated kernel function %s "
 					  "(kallsyms() lists them)", func);
 		if (err == -EEXIST)
-			return luaL_error(L, "breakpoint: %s already has one at %s", func,
+			return thp_errorf(L, "breakpoint: %s already has one at %s", func,
 					  at_exit ? "exit" : "entry");
-		return luaL_error(L, "breakpoint: too many breakpoints");
+		return thp_errorf(L, "breakpoint: too many breakpoints");
 	}
 	return 0;
 }

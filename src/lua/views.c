@@ -125,23 +125,23 @@ static struct page *arg_page(lua_State *L, int arg, const char *cmd,
 		lua_Integer pfn;
 
 		if (lua_getfield(L, arg, "pfn") == LUA_TNIL)
-			luaL_error(L, "%s: give an address or {pfn = N}", cmd);
+			thp_errorf(L, "%s: give an address or {pfn = N}", cmd);
 		pfn = luaL_checkinteger(L, -1);
 		lua_pop(L, 1);
 		if (pfn < 0 || (unsigned long)pfn >= max_pfn)
-			luaL_error(L, "%s: pfn %#llx is beyond memory (max_pfn %#lx)", cmd,
+			thp_errorf(L, "%s: pfn %#llx is beyond memory (max_pfn %#lx)", cmd,
 				   (long long)pfn, max_pfn);
 		return pfn_to_page((unsigned long)pfn);
 	}
 	addr = (unsigned long)thp_checkaddr(L, arg, cmd);
 	if (addr >= TASK_SIZE || !vma_lookup(t->mm, addr))
-		luaL_error(L, "%s: %#lx is not mapped", cmd, addr);
+		thp_errorf(L, "%s: %#lx is not mapped", cmd, addr);
 	mm_walk_addr(t->mm, addr, &w);
 	if (w.level == 3 && pmd_trans_huge(__pmd(w.pmd)) && pmd_present(__pmd(w.pmd)))
 		return pfn_to_page(pmd_pfn(__pmd(w.pmd)) + ((addr & ~PMD_MASK) >> PAGE_SHIFT));
 	if (w.level == 4 && pte_present(__pte(w.pte)))
 		return pfn_to_page(pte_pfn(__pte(w.pte)));
-	luaL_error(L, "%s: nothing is mapped at %#lx yet (fault it first)", cmd, addr);
+	thp_errorf(L, "%s: nothing is mapped at %#lx yet (fault it first)", cmd, addr);
 	return NULL;
 }
 
@@ -253,11 +253,11 @@ static void check_folio_page(lua_State *L, const char *cmd, struct page *page)
 	unsigned long pfn = page_to_pfn(page);
 
 	if (page->flags & BIT(PG_reserved) && pfn != zero_pfn)
-		luaL_error(L, "%s: pfn %#lx is reserved (kernel memory)", cmd, pfn);
+		thp_errorf(L, "%s: pfn %#lx is reserved (kernel memory)", cmd, pfn);
 	if (page_is_free(page))
-		luaL_error(L, "%s: pfn %#lx is free", cmd, pfn);
+		thp_errorf(L, "%s: pfn %#lx is free", cmd, pfn);
 	if (page_is_table(page))
-		luaL_error(L, "%s: pfn %#lx is a page table", cmd, pfn);
+		thp_errorf(L, "%s: pfn %#lx is a page table", cmd, pfn);
 }
 
 /* folio(addr | {pfn=N}) -> the folio's counters and flags. */
@@ -267,7 +267,7 @@ int cmd_folio(lua_State *L)
 	struct page *page = arg_page(L, 1, "folio", t);
 
 	if (page_to_pfn(page) == zero_pfn)
-		return luaL_error(L, "folio: that is the shared zero page, not a folio");
+		return thp_errorf(L, "folio: that is the shared zero page, not a folio");
 	check_folio_page(L, "folio", page);
 	push_folio(L, page_folio(page));
 	return 1;
@@ -357,7 +357,7 @@ int cmd_walk(lua_State *L)
 	bool huge = false;
 
 	if (addr >= TASK_SIZE)
-		return luaL_error(L, "walk: %#lx is outside the address space", addr);
+		return thp_errorf(L, "walk: %#lx is outside the address space", addr);
 	mm_walk_addr(t->mm, addr, &w);
 	thp_new_view(L, "thpsh.walk", walk_tostring);
 	thp_setint(L, "pgd", (long long)w.pgd);
@@ -465,6 +465,7 @@ static void dump_pte_table(struct dump *d, pmd_t *pmd, unsigned long base)
 	pte_t *pte = pte_offset_map(pmd, base);
 	int i, n, k = 0;
 
+	luaL_checkstack(L, 12, "dump_pagetable");
 	lua_newtable(L);
 	for (i = 0; i < PTRS_PER_PTE; i += n) {
 		unsigned long addr = base + i * PAGE_SIZE;
@@ -501,6 +502,7 @@ static void dump_pmd_table(struct dump *d, pud_t *pud, unsigned long base)
 	struct page *t, *table = entry_table_page(pmd);
 	int i, k = 0;
 
+	luaL_checkstack(L, 12, "dump_pagetable");
 	lua_newtable(L);
 	for (t = table->pmd_huge_pte; t; t = t->pt_deposit_next) {
 		lua_pushinteger(L, (lua_Integer)page_to_pfn(t));
@@ -542,6 +544,7 @@ static void dump_pud_table(struct dump *d, pgd_t *pgd, unsigned long base)
 	pud_t *pud = pud_offset(p4d_offset(pgd, base), base);
 	int i, k = 0;
 
+	luaL_checkstack(L, 12, "dump_pagetable");
 	lua_newtable(L);
 	for (i = 0; i < PTRS_PER_PUD; i++) {
 		unsigned long addr = base + ((unsigned long)i << PUD_SHIFT);
@@ -566,6 +569,7 @@ static void render_table(lua_State *L, int tbl, luaL_Buffer *b, int depth)
 {
 	int i, n;
 
+	luaL_checkstack(L, 24, "dump_pagetable");
 	lua_getfield(L, tbl, "entries");
 	n = (int)luaL_len(L, -1);
 	for (i = 1; i <= n; i++) {
@@ -684,13 +688,13 @@ int cmd_dump_pagetable(lua_State *L)
 	int i, k = 0;
 
 	if (lua_istable(L, 1))
-		return luaL_error(L, "dump_pagetable: format= output is not supported yet");
+		return thp_errorf(L, "dump_pagetable: format= output is not supported yet");
 	if (!lua_isnoneornil(L, 1)) {
 		d.start = (unsigned long)thp_checkaddr(L, 1, "dump_pagetable") & PAGE_MASK;
 		d.end = lua_isnoneornil(L, 2) ? d.start + PAGE_SIZE :
 			d.start + (unsigned long)thp_checksize(L, 2, "dump_pagetable");
 		if (d.end > TASK_SIZE || d.end <= d.start)
-			return luaL_error(L, "dump_pagetable: range is outside the address space");
+			return thp_errorf(L, "dump_pagetable: range is outside the address space");
 	}
 	thp_new_view(L, "thpsh.pagetable", dump_tostring);
 	thp_setint(L, "pid", t->pid);
@@ -741,7 +745,7 @@ int cmd_vmstat(lua_State *L)
 	if (!name)
 		return 1;
 	if (lua_getfield(L, -1, name) == LUA_TNIL)
-		return luaL_error(L, "vmstat: no counter %s", name);
+		return thp_errorf(L, "vmstat: no counter %s", name);
 	return 1;
 }
 
@@ -905,7 +909,7 @@ int cmd_smaps(lua_State *L)
 
 		vma = addr < TASK_SIZE ? vma_lookup(t->mm, addr) : NULL;
 		if (!vma)
-			return luaL_error(L, "smaps: %#lx is not mapped", addr);
+			return thp_errorf(L, "smaps: %#lx is not mapped", addr);
 		push_smaps(L, vma);
 		return 1;
 	}
@@ -933,7 +937,7 @@ int cmd_mthp_stats(lua_State *L)
 		if ((PAGE_SIZE << order) == (unsigned long)bytes)
 			break;
 	if (order > PMD_ORDER)
-		return luaL_error(L, "mthp_stats: no hugepages-%lldkB (16kB..2048kB)",
+		return thp_errorf(L, "mthp_stats: no hugepages-%lldkB (16kB..2048kB)",
 				  (long long)bytes / 1024);
 	lua_newtable(L);
 	for (i = 0; i < __MTHP_STAT_COUNT; i++)
@@ -1029,7 +1033,7 @@ int cmd_pagemap(lua_State *L)
 	u64 v;
 
 	if (addr >= TASK_SIZE)
-		return luaL_error(L, "pagemap: %#lx is outside the address space", addr);
+		return thp_errorf(L, "pagemap: %#lx is outside the address space", addr);
 	v = pagemap_entry(t->mm, addr);
 	lua_newtable(L);
 	thp_setint(L, "raw", (long long)v);
@@ -1125,7 +1129,7 @@ static unsigned long check_pfn(lua_State *L, int arg, const char *cmd)
 	lua_Integer pfn = luaL_checkinteger(L, arg);
 
 	if (pfn < 0 || (unsigned long)pfn >= max_pfn)
-		luaL_error(L, "%s: pfn %#llx is beyond memory (max_pfn %#lx)", cmd,
+		thp_errorf(L, "%s: pfn %#llx is beyond memory (max_pfn %#lx)", cmd,
 			   (long long)pfn, max_pfn);
 	return (unsigned long)pfn;
 }
