@@ -10,7 +10,9 @@
 #include "machine.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 
@@ -674,28 +676,12 @@ static int dump_tostring(lua_State *L)
 	return 1;
 }
 
-/*
- * dump_pagetable([addr [, len]]) -> the tables of the current process
- * (over [addr, addr+len), else everything): each table's entries with
- * index, address, raw value and flags, the folio behind each leaf, and
- * the PTE tables deposited beside huge PMDs.
- */
-int cmd_dump_pagetable(lua_State *L)
+/* The tree of @d as a table: the root (PGD) with nested tables. */
+static void push_dump(lua_State *L, struct dump *d, struct task_struct *t)
 {
-	struct task_struct *t = thp_task(L);
-	struct dump d = { L, t->mm, 0, TASK_SIZE };
 	pgd_t *pgd;
 	int i, k = 0;
 
-	if (lua_istable(L, 1))
-		return thp_errorf(L, "dump_pagetable: format= output is not supported yet");
-	if (!lua_isnoneornil(L, 1)) {
-		d.start = (unsigned long)thp_checkaddr(L, 1, "dump_pagetable") & PAGE_MASK;
-		d.end = lua_isnoneornil(L, 2) ? d.start + PAGE_SIZE :
-			d.start + (unsigned long)thp_checksize(L, 2, "dump_pagetable");
-		if (d.end > TASK_SIZE || d.end <= d.start)
-			return thp_errorf(L, "dump_pagetable: range is outside the address space");
-	}
 	thp_new_view(L, "thpsh.pagetable", dump_tostring);
 	thp_setint(L, "pid", t->pid);
 	thp_setstr(L, "level", "pgd");
@@ -705,7 +691,7 @@ int cmd_dump_pagetable(lua_State *L)
 		unsigned long addr = (unsigned long)i << PGDIR_SHIFT;
 
 		pgd = (pgd_t *)&page_table_entries(t->mm->pgd)[i];
-		if (pgd_none(*pgd) || addr + PGDIR_SIZE <= d.start || addr >= d.end)
+		if (pgd_none(*pgd) || addr + PGDIR_SIZE <= d->start || addr >= d->end)
 			continue;
 		push_entry_common(L, "pgd", i, addr, pgd_val(*pgd));
 		thp_setstr(L, "kind", "table");
@@ -713,11 +699,105 @@ int cmd_dump_pagetable(lua_State *L)
 		lua_newtable(L);
 		thp_setstr(L, "level", "pud");
 		thp_setint(L, "pfn", (long long)pgd_pfn(*pgd));
-		dump_pud_table(&d, pgd, addr);
+		dump_pud_table(d, pgd, addr);
 		lua_setfield(L, -2, "table");
 		lua_rawseti(L, -2, ++k);
 	}
 	lua_setfield(L, -2, "entries");
+}
+
+/* DOT text of the tree on top of the stack, by lua/thpsh/dot.lua. */
+static void to_dot(lua_State *L)
+{
+	lua_getglobal(L, "require");
+	lua_pushliteral(L, "thpsh.dot");
+	lua_call(L, 1, 1);
+	lua_getfield(L, -1, "render");
+	lua_pushvalue(L, -3);
+	lua_call(L, 1, 1);
+}
+
+/* Pipe the DOT text on top of the stack through Graphviz: SVG text. */
+static void to_svg(lua_State *L)
+{
+	char tmp[] = "/tmp/thpsh-dot.XXXXXX", cmd[64];
+	luaL_Buffer b;
+	size_t len;
+	const char *dot = lua_tolstring(L, -1, &len);
+	int fd = mkstemp(tmp);
+	FILE *out;
+	char buf[4096];
+	size_t n;
+
+	if (fd < 0 || write(fd, dot, len) != (ssize_t)len) {
+		if (fd >= 0)
+			close(fd), unlink(tmp);
+		thp_errorf(L, "dump_pagetable: cannot write a temporary file");
+	}
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "dot -Tsvg %s 2>/dev/null", tmp);
+	out = popen(cmd, "r");
+	luaL_buffinit(L, &b);
+	while (out && (n = fread(buf, 1, sizeof(buf), out)) > 0)
+		luaL_addlstring(&b, buf, n);
+	if (!out || pclose(out)) {
+		unlink(tmp);
+		thp_errorf(L, "dump_pagetable: format \"svg\" needs Graphviz's dot, which failed or is missing");
+	}
+	unlink(tmp);
+	luaL_pushresult(&b);
+}
+
+static void write_file(lua_State *L, const char *path)
+{
+	size_t len;
+	const char *text = lua_tolstring(L, -1, &len);
+	FILE *f = fopen(path, "w");
+
+	if (!f || fwrite(text, 1, len, f) != len || fclose(f))
+		thp_errorf(L, "dump_pagetable: cannot write %s", path);
+}
+
+/*
+ * dump_pagetable([addr [, len]]) or dump_pagetable{addr =, len =,
+ * format = "dot"|"svg", file =} -> the tables of the current process
+ * (over [addr, addr+len), else everything): each table's entries with
+ * index, address, raw value and flags, the folio behind each leaf, and
+ * the PTE tables deposited beside huge PMDs.  With format, the DOT or
+ * SVG text instead (also written to file when given).
+ */
+int cmd_dump_pagetable(lua_State *L)
+{
+	struct task_struct *t = thp_task(L);
+	struct dump d = { L, t->mm, 0, TASK_SIZE };
+	static const char *const formats[] = { "table", "dot", "svg", NULL };
+	const char *file = NULL;
+	int format = 0, arg_addr = 1, arg_len = 2;
+
+	if (lua_istable(L, 1)) {
+		lua_getfield(L, 1, "addr");
+		lua_getfield(L, 1, "len");
+		arg_addr = lua_gettop(L) - 1;
+		arg_len = lua_gettop(L);
+		if (lua_getfield(L, 1, "format") != LUA_TNIL)
+			format = luaL_checkoption(L, -1, NULL, formats);
+		if (lua_getfield(L, 1, "file") != LUA_TNIL)
+			file = luaL_checkstring(L, -1);
+	}
+	if (!lua_isnoneornil(L, arg_addr)) {
+		d.start = (unsigned long)thp_checkaddr(L, arg_addr, "dump_pagetable") & PAGE_MASK;
+		d.end = lua_isnoneornil(L, arg_len) ? d.start + PAGE_SIZE :
+			d.start + (unsigned long)thp_checksize(L, arg_len, "dump_pagetable");
+		if (d.end > TASK_SIZE || d.end <= d.start)
+			return thp_errorf(L, "dump_pagetable: range is outside the address space");
+	}
+	push_dump(L, &d, t);
+	if (format >= 1)
+		to_dot(L);
+	if (format == 2)
+		to_svg(L);
+	if (file)
+		write_file(L, file);
 	return 1;
 }
 

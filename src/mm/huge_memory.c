@@ -1151,6 +1151,7 @@ void deferred_split_folio(struct folio *folio, bool partially_mapped)
 				count_vm_event(THP_DEFERRED_SPLIT_PAGE);
 			count_mthp_stat(folio_order(folio), MTHP_STAT_SPLIT_DEFERRED);
 			mod_mthp_stat(folio_order(folio), MTHP_STAT_NR_ANON_PARTIALLY_MAPPED, 1);
+			KNOTE("folio pfn %#lx is partially mapped now", folio_pfn(folio));
 		}
 	} else {
 		VM_WARN_ON_FOLIO(folio_test_partially_mapped(folio), folio);
