@@ -1,0 +1,161 @@
+/*
+ * util.c - argument helpers shared by the command bindings.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "util.h"
+
+enum size_status { SIZE_OK, SIZE_INVALID, SIZE_TOOBIG };
+
+/* The shift of unit @u ("", "K", "kB", "KiB", "M", ...), or -1. */
+static int unit_shift(const char *u)
+{
+	static const char units[] = "kmg";
+	const char *hit;
+
+	if (*u == '\0')
+		return 0;
+	hit = strchr(units, tolower((unsigned char)*u));
+	if (hit == NULL)
+		return -1;
+	u++;
+	if (*u != '\0' && strcasecmp(u, "b") != 0 && strcasecmp(u, "ib") != 0)
+		return -1;
+	return 10 * (int)(hit - units + 1);
+}
+
+static int digit_value(int c)
+{
+	if (isdigit(c))
+		return c - '0';
+	return tolower(c) - 'a' + 10;
+}
+
+/* Parse "4096", "0x1000", "4K", "2MB", ... into *out. */
+static enum size_status parse_size(const char *s, lua_Integer *out)
+{
+	uint64_t v = 0;
+	int base = 10, ndigits = 0, shift;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	for (; isxdigit((unsigned char)*s); s++, ndigits++) {
+		int d = digit_value((unsigned char)*s);
+
+		if (d >= base)
+			break;
+		if (v > ((uint64_t)LUA_MAXINTEGER - (uint64_t)d) / (uint64_t)base)
+			return SIZE_TOOBIG;
+		v = v * (uint64_t)base + (uint64_t)d;
+	}
+	if (ndigits == 0 || (shift = unit_shift(s)) < 0)
+		return SIZE_INVALID;
+	if (v > (uint64_t)LUA_MAXINTEGER >> shift)
+		return SIZE_TOOBIG;
+	*out = (lua_Integer)(v << shift);
+	return SIZE_OK;
+}
+
+int thp_argerror(lua_State *L, int arg, const char *cmd, const char *msg)
+{
+	return luaL_error(L, "bad argument #%d to '%s' (%s)", arg, cmd, msg);
+}
+
+static lua_Integer checksize_string(lua_State *L, int arg, const char *cmd)
+{
+	const char *s = lua_tostring(L, arg);
+	lua_Integer size = 0;
+
+	switch (parse_size(s, &size)) {
+	case SIZE_OK:
+		return size;
+	case SIZE_TOOBIG:
+		lua_pushfstring(L, "size \"%s\" too large", s);
+		break;
+	case SIZE_INVALID:
+		lua_pushfstring(L, s[0] == '-' ? "negative size \"%s\"" :
+				"invalid size \"%s\"", s);
+		break;
+	}
+	return thp_argerror(L, arg, cmd, lua_tostring(L, -1));
+}
+
+lua_Integer thp_checksize(lua_State *L, int arg, const char *cmd)
+{
+	lua_Integer size;
+	int isint;
+
+	switch (lua_type(L, arg)) {
+	case LUA_TSTRING:
+		return checksize_string(L, arg, cmd);
+	case LUA_TNUMBER:
+		size = lua_tointegerx(L, arg, &isint);
+		if (!isint)
+			thp_argerror(L, arg, cmd,
+				     "number has no integer representation");
+		if (size < 0)
+			thp_argerror(L, arg, cmd, "negative size");
+		return size;
+	default:
+		lua_pushfstring(L, "size expected, got %s",
+				luaL_typename(L, arg));
+		return thp_argerror(L, arg, cmd, lua_tostring(L, -1));
+	}
+}
+
+lua_Integer thp_optsize(lua_State *L, int arg, const char *cmd,
+			lua_Integer def)
+{
+	return lua_isnoneornil(L, arg) ? def : thp_checksize(L, arg, cmd);
+}
+
+lua_Integer thp_checkaddr(lua_State *L, int arg, const char *cmd)
+{
+	lua_Integer addr;
+	int isint;
+
+	addr = lua_tointegerx(L, arg, &isint);
+	if (!isint) {
+		if (lua_isnumber(L, arg))
+			return thp_argerror(L, arg, cmd,
+				"number has no integer representation");
+		lua_pushfstring(L, "address expected, got %s",
+				luaL_typename(L, arg));
+		return thp_argerror(L, arg, cmd, lua_tostring(L, -1));
+	}
+	if (addr < 0)
+		thp_argerror(L, arg, cmd, "negative address");
+	return addr;
+}
+
+int cmd_size(lua_State *L)
+{
+	lua_pushinteger(L, thp_checksize(L, 1, "size"));
+	return 1;
+}
+
+void thp_util_open(lua_State *L)
+{
+	static const struct {
+		const char *name;
+		lua_Integer value;
+	} units[] = {
+		{ "KB", (lua_Integer)1 << 10 },
+		{ "MB", (lua_Integer)1 << 20 },
+		{ "GB", (lua_Integer)1 << 30 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof units / sizeof units[0]; i++) {
+		lua_pushinteger(L, units[i].value);
+		lua_setglobal(L, units[i].name);
+	}
+}

@@ -1,0 +1,47 @@
+/*
+ * util.h - argument helpers shared by the command bindings.
+ *
+ * Commands take sizes as integers or as strings with a unit ("4K", "2M",
+ * "1G", "0x1000"), and addresses as Lua integers.  These helpers check
+ * such arguments the way lauxlib's luaL_check* do, and on misuse raise
+ * the same message shape:
+ *
+ *	bad argument #2 to 'munmap' (invalid size "4Q")
+ *
+ * naming @cmd explicitly, so the message is right even when the check
+ * runs in a helper or the command was reached through a shell-style line.
+ */
+#ifndef THPSH_UTIL_H
+#define THPSH_UTIL_H
+
+#include <lua.h>
+
+/*
+ * The size at @arg in bytes: a non-negative integer, or a string holding
+ * a decimal or 0x-hex number with an optional unit K, M or G (also KB,
+ * KiB, ...; any case), each a power of 1024.  Raises on anything else,
+ * on negative sizes and on sizes beyond LUA_MAXINTEGER.
+ */
+lua_Integer thp_checksize(lua_State *L, int arg, const char *cmd);
+
+/* As thp_checksize, but @def when @arg is none or nil. */
+lua_Integer thp_optsize(lua_State *L, int arg, const char *cmd,
+			lua_Integer def);
+
+/*
+ * The address at @arg: a non-negative integer (or a string Lua converts
+ * to one, as luaL_checkinteger allows).  Alignment is the caller's
+ * business: it is part of each command's kernel semantics.
+ */
+lua_Integer thp_checkaddr(lua_State *L, int arg, const char *cmd);
+
+/* Raise "bad argument #@arg to '@cmd' (@msg)", as luaL_argerror does. */
+int thp_argerror(lua_State *L, int arg, const char *cmd, const char *msg);
+
+/* Define the globals KB, MB and GB. */
+void thp_util_open(lua_State *L);
+
+/* The `size` command: size(v) -> bytes. */
+int cmd_size(lua_State *L);
+
+#endif /* THPSH_UTIL_H */
