@@ -227,6 +227,9 @@ static int check_vmas(struct check *c, struct mm_struct *mm)
 			return fail(c, "pid %d: VMAs [%#lx, %#lx) and [%#lx, %#lx) overlap",
 				    mm->owner->pid, prev->vm_start, prev->vm_end,
 				    vma->vm_start, vma->vm_end);
+		if (find_vma(mm, vma->vm_start) != vma)
+			return fail(c, "pid %d: the VMA index misses [%#lx, %#lx)", mm->owner->pid,
+				    vma->vm_start, vma->vm_end);
 		if (vma->anon_vma && !vma_has_anon_vma(vma, vma->anon_vma))
 			return fail(c, "pid %d: VMA %#lx is not on its own anon_vma",
 				    mm->owner->pid, vma->vm_start);

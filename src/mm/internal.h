@@ -239,6 +239,8 @@ struct vm_area_struct *vma_modify_flags(struct vm_area_struct *vma,
 					unsigned long start, unsigned long end,
 					unsigned long new_flags);
 void vma_link(struct mm_struct *mm, struct vm_area_struct *vma);
+void vma_set_range(struct vm_area_struct *vma, unsigned long start,
+		   unsigned long end, unsigned long pgoff);
 void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma);
 void vm_area_free(struct vm_area_struct *vma);
 struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig);

@@ -35,6 +35,7 @@
 #ifndef THPSH_MM_MM_TYPES_H
 #define THPSH_MM_MM_TYPES_H
 
+#include "interval_tree.h"
 #include "pgtable.h"
 #include "types.h"
 
@@ -200,7 +201,7 @@ struct anon_vma {
 	int refcount;			/* references from folios under split etc. */
 	unsigned long num_children;	/* anon_vmas with this one as parent */
 	unsigned long num_active_vmas;	/* VMAs whose vma->anon_vma is this one */
-	struct list_head rb_root;	/* anon_vma_chains (an interval tree in the kernel) */
+	struct itroot rb_root;		/* anon_vma_chains by the page offsets they cover */
 	bool locked;			/* the root's rwsem, held for write */
 };
 
@@ -209,7 +210,7 @@ struct anon_vma_chain {
 	struct vm_area_struct *vma;
 	struct anon_vma *anon_vma;
 	struct list_head same_vma;	/* on vma->anon_vma_chain */
-	struct list_head rb;		/* on anon_vma->rb_root */
+	struct itnode rb;		/* in anon_vma->rb_root: [vm_pgoff, last pgoff] */
 };
 
 struct vm_area_struct {
@@ -222,7 +223,8 @@ struct vm_area_struct {
 	struct anon_vma *anon_vma;	/* where its new anonymous folios go */
 	struct list_head anon_vma_chain;	/* its anon_vma_chains */
 	struct shmem_file *vm_file;	/* shmem/tmpfs file, or NULL */
-	struct list_head vm_list;	/* on mm->mmap, sorted (a maple tree in the kernel) */
+	struct list_head vm_list;	/* on mm->mmap, sorted by address */
+	struct itnode vm_rb;		/* in mm->mm_mt: [vm_start, vm_end - 1] */
 };
 
 enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
@@ -236,6 +238,7 @@ struct task_struct;
 struct mm_struct {
 	struct page *pgd;		/* the top-level table */
 	struct list_head mmap;		/* VMAs sorted by address */
+	struct itroot mm_mt;		/* the same VMAs, for lookups (a maple tree in the kernel) */
 	int map_count;			/* number of VMAs */
 	unsigned long mmap_base;	/* top of the top-down mmap area */
 	long rss_stat[NR_MM_COUNTERS];	/* MM_* pages */

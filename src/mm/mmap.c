@@ -142,18 +142,13 @@ static void munmap_neighbours(struct mm_struct *mm, unsigned long start,
 			      unsigned long end, unsigned long *floor,
 			      unsigned long *ceiling)
 {
-	struct vm_area_struct *vma;
+	struct vm_area_struct *next = find_vma(mm, end);
+	struct vm_area_struct *prev;
 
-	*floor = 0;
-	*ceiling = 0;
-	for_each_vma(mm, vma) {
-		if (vma->vm_end <= start)
-			*floor = vma->vm_end;
-		if (vma->vm_start >= end) {
-			*ceiling = vma->vm_start;
-			break;
-		}
-	}
+	*ceiling = next ? next->vm_start : 0;
+	prev = next ? vma_prev(next) : (list_empty(&mm->mmap) ? NULL :
+		list_entry(mm->mmap.prev, struct vm_area_struct, vm_list));
+	*floor = prev && prev->vm_end <= start ? prev->vm_end : 0;
 }
 
 /*
@@ -217,6 +212,7 @@ void exit_mmap(struct mm_struct *mm)
 
 	KFUNC(0, NULL);
 	list_splice_tail_init(&mm->mmap, &all);
+	mm->mm_mt.node = NULL;
 	mm->map_count = 0;
 	tlb_gather_mmu_fullmm(&tlb, mm);
 	unmap_vmas(&tlb, &all, 0, TASK_SIZE);

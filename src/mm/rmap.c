@@ -7,8 +7,8 @@
  * its folios, including the VMAs of forked children.  rmap_walk() visits
  * those VMAs; page_vma_mapped_walk() then finds the entries in each.
  *
- * Simplification: the anon_vma's interval tree is a list filtered by
- * page offset; the walk visits VMAs in the order they were linked.
+ * The anon_vma's interval tree is interval_tree.c's treap; the walk visits
+ * VMAs by page offset, as the kernel's does.
  */
 #include "rmap.h"
 
@@ -26,7 +26,6 @@ static struct anon_vma *anon_vma_alloc(void)
 	anon_vma->refcount = 1;
 	anon_vma->root = anon_vma;
 	anon_vma->parent = anon_vma;
-	INIT_LIST_HEAD(&anon_vma->rb_root);
 	return anon_vma;
 }
 
@@ -62,6 +61,15 @@ void anon_vma_unlock_write(struct anon_vma *anon_vma)
 	anon_vma->root->locked = false;
 }
 
+static void avc_interval_insert(struct anon_vma_chain *avc)
+{
+	struct vm_area_struct *vma = avc->vma;
+
+	avc->rb.start = vma->vm_pgoff;
+	avc->rb.last = vma->vm_pgoff + vma_pages(vma) - 1;
+	it_insert(&avc->anon_vma->rb_root, &avc->rb);
+}
+
 static void anon_vma_chain_link(struct vm_area_struct *vma,
 				struct anon_vma_chain *avc,
 				struct anon_vma *anon_vma)
@@ -69,7 +77,28 @@ static void anon_vma_chain_link(struct vm_area_struct *vma,
 	avc->vma = vma;
 	avc->anon_vma = anon_vma;
 	list_add(&avc->same_vma, &vma->anon_vma_chain);
-	list_add_tail(&avc->rb, &anon_vma->rb_root);
+	avc_interval_insert(avc);
+}
+
+/*
+ * A VMA's start, end or pgoff is about to change: take its chains out
+ * of the interval trees, and put them back after (the kernel's
+ * anon_vma_interval_tree_pre/post_update_vma).
+ */
+void anon_vma_interval_tree_pre_update_vma(struct vm_area_struct *vma)
+{
+	struct anon_vma_chain *avc;
+
+	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma)
+		it_remove(&avc->anon_vma->rb_root, &avc->rb);
+}
+
+void anon_vma_interval_tree_post_update_vma(struct vm_area_struct *vma)
+{
+	struct anon_vma_chain *avc;
+
+	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma)
+		avc_interval_insert(avc);
 }
 
 /* anon_vma_compatible(): could @a and @b, adjacent, share an anon_vma? */
@@ -195,8 +224,8 @@ void unlink_anon_vmas(struct vm_area_struct *vma)
 	list_for_each_entry_safe(avc, next, &vma->anon_vma_chain, same_vma) {
 		struct anon_vma *anon_vma = avc->anon_vma;
 
-		list_del_init(&avc->rb);
-		if (list_empty(&anon_vma->rb_root)) {
+		it_remove(&anon_vma->rb_root, &avc->rb);
+		if (!anon_vma->rb_root.node) {
 			anon_vma->parent->num_children--;
 			continue;	/* freed below, once nothing points at it */
 		}
@@ -621,16 +650,15 @@ static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 	struct anon_vma *anon_vma = folio_anon_vma(folio);
 	unsigned long nr = folio_nr_pages(folio);
 	unsigned long pgoff_start = folio->index, pgoff_end = pgoff_start + nr - 1;
-	struct anon_vma_chain *avc, *next;
+	struct itnode *node;
 
 	if (!anon_vma)
 		return;
-	list_for_each_entry_safe(avc, next, &anon_vma->rb_root, rb) {
-		struct vm_area_struct *vma = avc->vma;
+	for (node = it_iter_first(&anon_vma->rb_root, pgoff_start, pgoff_end); node;
+	     node = it_iter_next(&anon_vma->rb_root, node, pgoff_start, pgoff_end)) {
+		struct vm_area_struct *vma = container_of(node, struct anon_vma_chain, rb)->vma;
 		unsigned long address;
 
-		if (vma->vm_pgoff > pgoff_end || vma->vm_pgoff + vma_pages(vma) <= pgoff_start)
-			continue;
 		address = vma_address(vma, pgoff_start, nr);
 		if (address == (unsigned long)-EFAULT)
 			continue;

@@ -33,6 +33,8 @@ static inline int anon_vma_prepare(struct vm_area_struct *vma)
 int anon_vma_clone(struct vm_area_struct *dst, struct vm_area_struct *src);
 int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma);
 void unlink_anon_vmas(struct vm_area_struct *vma);
+void anon_vma_interval_tree_pre_update_vma(struct vm_area_struct *vma);
+void anon_vma_interval_tree_post_update_vma(struct vm_area_struct *vma);
 struct anon_vma *folio_get_anon_vma(struct folio *folio);
 void put_anon_vma(struct anon_vma *anon_vma);
 void anon_vma_lock_write(struct anon_vma *anon_vma);

@@ -8,7 +8,8 @@
  * offsets, and anon_vmas that can be shared.
  *
  * Simplification: the kernel keeps VMAs in a maple tree; thpsh keeps a
- * sorted list, which changes nothing anyone can observe.
+ * sorted list for walking and an interval tree (interval_tree.c) for
+ * lookups, which changes nothing anyone can observe.
  */
 #include "internal.h"
 
@@ -32,14 +33,12 @@ pgprot_t vm_get_page_prot(unsigned long vm_flags)
 	return __pgprot(prot);
 }
 
+/* The first VMA ending above @addr. */
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
 {
-	struct vm_area_struct *vma;
+	struct itnode *n = it_iter_first(&mm->mm_mt, addr, ~0UL);
 
-	for_each_vma(mm, vma)
-		if (vma->vm_end > addr)
-			return vma;
-	return NULL;
+	return n ? container_of(n, struct vm_area_struct, vm_rb) : NULL;
 }
 
 struct vm_area_struct *vma_lookup(struct mm_struct *mm, unsigned long addr)
@@ -63,18 +62,40 @@ struct vm_area_struct *vma_next(struct vm_area_struct *vma)
 	return list_entry(vma->vm_list.next, struct vm_area_struct, vm_list);
 }
 
+static void vma_index(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	vma->vm_rb.start = vma->vm_start;
+	vma->vm_rb.last = vma->vm_end - 1;
+	it_insert(&mm->mm_mt, &vma->vm_rb);
+}
+
 void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	struct vm_area_struct *next = find_vma(mm, vma->vm_start);
 
 	list_add_tail(&vma->vm_list, next ? &next->vm_list : &mm->mmap);
+	vma_index(mm, vma);
 	mm->map_count++;
 }
 
 void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	list_del_init(&vma->vm_list);
+	it_remove(&mm->mm_mt, &vma->vm_rb);
 	mm->map_count--;
+}
+
+/* Change the range of a linked VMA, keeping both indexes right. */
+void vma_set_range(struct vm_area_struct *vma, unsigned long start,
+		   unsigned long end, unsigned long pgoff)
+{
+	anon_vma_interval_tree_pre_update_vma(vma);
+	it_remove(&vma->vm_mm->mm_mt, &vma->vm_rb);
+	vma->vm_start = start;
+	vma->vm_end = end;
+	vma->vm_pgoff = pgoff;
+	vma_index(vma->vm_mm, vma);
+	anon_vma_interval_tree_post_update_vma(vma);
 }
 
 struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
@@ -119,12 +140,11 @@ int __split_vma(struct vm_area_struct *vma, unsigned long addr, int new_below)
 	}
 	/* Get rid of huge pages straddling the split boundary. */
 	vma_adjust_trans_huge(vma, vma->vm_start, addr, NULL);
-	if (new_below) {
-		vma->vm_start = addr;
-		vma->vm_pgoff += (addr - new->vm_start) >> PAGE_SHIFT;
-	} else {
-		vma->vm_end = addr;
-	}
+	if (new_below)
+		vma_set_range(vma, addr, vma->vm_end,
+			      vma->vm_pgoff + ((addr - new->vm_start) >> PAGE_SHIFT));
+	else
+		vma_set_range(vma, vma->vm_start, addr, vma->vm_pgoff);
 	vma_link(vma->vm_mm, new);
 	KNOTE("[%#lx, %#lx) + [%#lx, %#lx)", min(vma->vm_start, new->vm_start),
 	      min(vma->vm_end, new->vm_end), max(vma->vm_start, new->vm_start),
@@ -165,7 +185,7 @@ static int vma_merge_pair(struct vm_area_struct *a, struct vm_area_struct *b)
 	}
 	vma_adjust_trans_huge(a, a->vm_start, b->vm_end, NULL);
 	vma_unlink(a->vm_mm, b);
-	a->vm_end = b->vm_end;
+	vma_set_range(a, a->vm_start, b->vm_end, a->vm_pgoff);
 	unlink_anon_vmas(b);
 	vm_area_free(b);
 	KNOTE("merged into [%#lx, %#lx)", a->vm_start, a->vm_end);

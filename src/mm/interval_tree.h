@@ -1,0 +1,34 @@
+/*
+ * interval_tree.h - intervals [start, last] in a balanced tree, found by
+ * overlap in O(log n) (include/linux/interval_tree_generic.h).
+ *
+ * The kernel uses an augmented red-black tree; thpsh uses an augmented
+ * treap (a randomized balanced tree, much shorter), which answers the
+ * same queries in the same order: by start, then by insertion identity.
+ * It indexes the VMAs of an mm and the anon_vma_chains of an anon_vma.
+ */
+#ifndef THPSH_MM_INTERVAL_TREE_H
+#define THPSH_MM_INTERVAL_TREE_H
+
+#include "types.h"
+
+struct itnode {
+	struct itnode *left, *right;
+	unsigned int prio;		/* heap order: balances the tree */
+	unsigned long start, last;	/* the interval, inclusive */
+	unsigned long subtree_last;	/* max last in this subtree */
+};
+
+struct itroot {
+	struct itnode *node;
+};
+
+void it_insert(struct itroot *root, struct itnode *node);
+void it_remove(struct itroot *root, struct itnode *node);
+/* The first interval overlapping [start, last], in (start, node) order. */
+struct itnode *it_iter_first(struct itroot *root, unsigned long start, unsigned long last);
+/* The one after @prev overlapping [start, last]. */
+struct itnode *it_iter_next(struct itroot *root, struct itnode *prev,
+			    unsigned long start, unsigned long last);
+
+#endif /* THPSH_MM_INTERVAL_TREE_H */
