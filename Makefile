@@ -58,7 +58,10 @@ endif
 
 LUA_CFLAGS := $(shell pkg-config --cflags $(LUA) 2>/dev/null)
 LUA_LIBS   := $(shell pkg-config --libs $(LUA) 2>/dev/null)
-ALL_CFLAGS  = $(STD) $(WARNINGS) $(CFLAGS) -MMD -MP -Isrc $(LUA_CFLAGS) \
+# struct folio overlays struct page, as in the kernel, which builds with
+# -fno-strict-aliasing for the same reason: a folio store and a page load
+# of the same word must not be reordered.
+ALL_CFLAGS  = $(STD) $(WARNINGS) $(CFLAGS) -fno-strict-aliasing -MMD -MP -Isrc $(LUA_CFLAGS) \
               $(LE_CFLAGS) -DTHPSH_VERSION=\"$(VERSION)\"
 LIBS        = $(LUA_LIBS) $(LE_LIBS) -lm
 

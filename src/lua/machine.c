@@ -183,6 +183,7 @@ int cmd_ps(lua_State *L)
 	list_for_each_entry(t, &task_list, tasks) {
 		lua_newtable(L);
 		thp_setint(L, "pid", t->pid);
+		thp_setint(L, "ppid", t->ppid);
 		thp_setstr(L, "comm", t->comm);
 		thp_setint(L, "rss", mm_rss(t->mm) * (PAGE_SIZE / 1024));
 		thp_setint(L, "vmas", t->mm->map_count);

@@ -48,6 +48,9 @@ void thp_setstr(lua_State *L, const char *key, const char *v);
 
 int cmd_reset(lua_State *L);
 int cmd_ps(lua_State *L);
+int cmd_fork(lua_State *L);
+int cmd_proc(lua_State *L);
+int cmd_exit(lua_State *L);
 int cmd_check(lua_State *L);
 int cmd_sysfs(lua_State *L);
 
@@ -59,6 +62,9 @@ int cmd_fault(lua_State *L);
 int cmd_touch(lua_State *L);
 int cmd_write(lua_State *L);
 int cmd_read(lua_State *L);
+int cmd_pin(lua_State *L);
+int cmd_unpin(lua_State *L);
+int cmd_mremap(lua_State *L);
 int cmd_split_pmd(lua_State *L);
 int cmd_split_folio(lua_State *L);
 int cmd_split_huge_pages(lua_State *L);

@@ -155,14 +155,43 @@ int cmd_mprotect(lua_State *L)
 	return 0;
 }
 
+/* The folio mapped at @addr of @mm (PMD or PTE), or NULL. */
+static struct folio *mapped_folio(struct mm_struct *mm, unsigned long addr)
+{
+	struct addr_walk w;
+
+	mm_walk_addr(mm, addr, &w);
+	if (w.level == 3 && pmd_trans_huge(__pmd(w.pmd)) && pmd_present(__pmd(w.pmd)))
+		return page_folio(pfn_to_page(pmd_pfn(__pmd(w.pmd))));
+	if (w.level == 4 && pte_present(__pte(w.pte)) && !pte_special(__pte(w.pte)))
+		return page_folio(pfn_to_page(pte_pfn(__pte(w.pte))));
+	return NULL;
+}
+
 static const char *const advice_names[] = {
 	"dontneed", "hugepage", "nohugepage", "collapse", "pageout", "free",
-	"remove", "dontfork", "dofork", NULL
+	"remove", "dontfork", "dofork", "wipeonfork", "keeponfork", NULL
 };
 static const int advice_values[] = {
 	MADV_DONTNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_COLLAPSE, MADV_PAGEOUT,
-	MADV_FREE, MADV_REMOVE, MADV_DONTFORK, MADV_DOFORK
+	MADV_FREE, MADV_REMOVE, MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK,
+	MADV_KEEPONFORK
 };
+
+/* Pageout would discard MADV_FREE'd (no longer swap-backed) folios: not simulated. */
+static void check_no_lazyfree(lua_State *L, struct mm_struct *mm, unsigned long addr,
+			      unsigned long len)
+{
+	unsigned long a;
+
+	for (a = addr; a < addr + len; a += PAGE_SIZE) {
+		struct folio *folio = mapped_folio(mm, a);
+
+		if (folio && folio_test_anon(folio) && !folio_test_swapbacked(folio))
+			thp_errorf(L, "madvise: %#lx was freed with \"free\" (lazyfree): "
+				   "pageout of lazyfree memory is not supported yet", a);
+	}
+}
 
 /* madvise(addr, len, advice) */
 int cmd_madvise(lua_State *L)
@@ -174,10 +203,17 @@ int cmd_madvise(lua_State *L)
 	int err;
 
 	thp_check_mutable(L, "madvise");
-	if (advice != MADV_DONTNEED && advice != MADV_HUGEPAGE && advice != MADV_NOHUGEPAGE)
-		return thp_errorf(L, "madvise: \"%s\" is not supported yet", lua_tostring(L, 3));
+	if (advice == MADV_COLLAPSE)
+		return thp_errorf(L, "madvise: \"collapse\" is not supported yet");
 	check_mapped(L, t->mm, addr, len, "madvise");
+	if (advice == MADV_PAGEOUT)
+		check_no_lazyfree(L, t->mm, addr, len);
 	err = do_madvise(t->mm, addr, len, advice);
+	if (err == -EINVAL && advice == MADV_REMOVE)
+		return thp_errorf(L, "madvise: \"remove\" needs a shared file mapping; for "
+				  "private anonymous memory the kernel returns EINVAL");
+	if (err == -ENOTSUP)
+		return thp_errorf(L, "madvise: \"remove\" on shmem is not supported yet");
 	if (err)
 		return raise_errno(L, "madvise", err, "failed");
 	return 0;
@@ -329,19 +365,6 @@ int cmd_split_pmd(lua_State *L)
 	return 1;
 }
 
-/* The folio mapped at @addr of @mm (PMD or PTE), or NULL. */
-static struct folio *mapped_folio(struct mm_struct *mm, unsigned long addr)
-{
-	struct addr_walk w;
-
-	mm_walk_addr(mm, addr, &w);
-	if (w.level == 3 && pmd_trans_huge(__pmd(w.pmd)) && pmd_present(__pmd(w.pmd)))
-		return page_folio(pfn_to_page(pmd_pfn(__pmd(w.pmd))));
-	if (w.level == 4 && pte_present(__pte(w.pte)) && !pte_special(__pte(w.pte)))
-		return page_folio(pfn_to_page(pte_pfn(__pte(w.pte))));
-	return NULL;
-}
-
 /*
  * split_folio(addr [, new_order]) -> 0, or -errno and its name: the
  * folio mapped at addr, split as split_folio_to_order() would.
@@ -445,5 +468,102 @@ int cmd_shrink(lua_State *L)
 		}
 	}
 	lua_pushinteger(L, splits_so_far() - before);
+	return 1;
+}
+
+/* The pages of [addr, addr + len), rounded out to whole pages. */
+static void page_range(lua_State *L, int arg, const char *cmd, unsigned long *start,
+		       unsigned long *len)
+{
+	unsigned long addr = (unsigned long)thp_checkaddr(L, arg, cmd);
+	unsigned long n = (unsigned long)thp_optsize(L, arg + 1, cmd, PAGE_SIZE);
+
+	if (n == 0)
+		thp_errorf(L, "%s: length is 0", cmd);
+	if (addr >= TASK_SIZE || n > TASK_SIZE - addr)
+		thp_errorf(L, "%s: range is outside the address space", cmd);
+	*start = addr & PAGE_MASK;
+	*len = ALIGN(addr + n, PAGE_SIZE) - *start;
+}
+
+/*
+ * pin(addr [, len [, opts]]) -> pages pinned: a long-term FOLL_WRITE pin
+ * of every page, as an io_uring fixed buffer takes it (faults them in
+ * first, COWing shared ones).
+ */
+int cmd_pin(lua_State *L)
+{
+	unsigned long start, len, a;
+	struct task_struct *t;
+	long ret;
+
+	page_range(L, 1, "pin", &start, &len);
+	t = thp_opt_task(L, 3, "pin");
+	thp_check_mutable(L, "pin");
+	check_mapped(L, t->mm, start, len, "pin");
+	for (a = start; a < start + len; a = vma_lookup(t->mm, a)->vm_end)
+		if (!(vma_lookup(t->mm, a)->vm_flags & VM_WRITE))
+			return thp_errorf(L, "pin: %#lx is not writable: the pin is FOLL_WRITE, "
+					  "and GUP refuses it (EFAULT)", a);
+	ret = gup_pin_register(t, start, len);
+	if (ret < 0)
+		return raise_errno(L, "pin", (int)ret, "could not pin every page");
+	lua_pushinteger(L, ret);
+	return 1;
+}
+
+/* unpin(addr [, len [, opts]]) -> pages unpinned: the pins taken at those addresses. */
+int cmd_unpin(lua_State *L)
+{
+	unsigned long start, len;
+	struct task_struct *t;
+	long n;
+
+	page_range(L, 1, "unpin", &start, &len);
+	t = thp_opt_task(L, 3, "unpin");
+	thp_check_mutable(L, "unpin");
+	n = gup_pin_unregister(t, start, len);
+	if (!n)
+		return thp_errorf(L, "unpin: pid %d pinned nothing in [%#lx, %#lx)", t->pid,
+				  start, start + len);
+	lua_pushinteger(L, n);
+	return 1;
+}
+
+/*
+ * mremap(addr, oldlen, newlen [, newaddr] [, opts]) -> the new address:
+ * MREMAP_MAYMOVE, and MREMAP_FIXED when newaddr is given.
+ */
+int cmd_mremap(lua_State *L)
+{
+	unsigned long addr = thp_check_page_addr(L, 1, "mremap");
+	unsigned long old_len = check_len(L, 2, "mremap");
+	unsigned long new_len = check_len(L, 3, "mremap");
+	unsigned long flags = MREMAP_MAYMOVE, new_addr = 0;
+	int opts = lua_istable(L, 4) ? 4 : 5;
+	struct vm_area_struct *vma;
+	struct task_struct *t;
+	long ret;
+
+	if (opts == 5 && !lua_isnoneornil(L, 4)) {
+		new_addr = thp_check_page_addr(L, 4, "mremap");
+		flags |= MREMAP_FIXED;
+		if (new_addr >= TASK_SIZE || new_len > TASK_SIZE - new_addr)
+			return thp_errorf(L, "mremap: the new range is outside the address space");
+		if (addr < new_addr + new_len && new_addr < addr + old_len)
+			return thp_errorf(L, "mremap: the new range overlaps the old one (EINVAL)");
+	}
+	t = thp_opt_task(L, opts, "mremap");
+	thp_check_mutable(L, "mremap");
+	vma = addr < TASK_SIZE ? vma_lookup(t->mm, addr) : NULL;
+	if (!vma || old_len > vma->vm_end - addr)
+		return thp_errorf(L, "mremap: [%#lx, %#lx) is not inside one mapping (EFAULT)",
+				  addr, addr + old_len);
+	if (vma->vm_file)
+		return thp_errorf(L, "mremap: shmem mappings are not supported yet");
+	ret = do_mremap(t->mm, addr, old_len, new_len, flags, new_addr);
+	if (ret < 0)
+		return raise_errno(L, "mremap", (int)ret, "no room to grow or move the mapping");
+	lua_pushinteger(L, ret);
 	return 1;
 }

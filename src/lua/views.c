@@ -852,7 +852,8 @@ int cmd_meminfo(lua_State *L)
 
 struct smaps {
 	unsigned long rss, pss, shared_clean, shared_dirty, private_clean,
-		      private_dirty, referenced, anonymous, anon_thp, shmem_thp, file_thp;
+		      private_dirty, referenced, anonymous, lazyfree, anon_thp, shmem_thp,
+		      file_thp;
 };
 
 /* smaps_account(): one page mapped @mapcount times. */
@@ -865,6 +866,9 @@ static void smaps_account(struct smaps *s, struct folio *folio, struct page *pag
 	s->rss += PAGE_SIZE;
 	if (folio_test_anon(folio))
 		s->anonymous += PAGE_SIZE;
+	/* MADV_FREE'd and not written since */
+	if (folio_test_anon(folio) && !folio_test_swapbacked(folio) && !dirty)
+		s->lazyfree += PAGE_SIZE;
 	if (young || folio_test_referenced(folio))
 		s->referenced += PAGE_SIZE;
 	if (mapcount >= 2) {
@@ -966,6 +970,7 @@ static void push_smaps(lua_State *L, struct vm_area_struct *vma)
 	thp_setint(L, "Private_Dirty", (long long)s.private_dirty / 1024);
 	thp_setint(L, "Referenced", (long long)s.referenced / 1024);
 	thp_setint(L, "Anonymous", (long long)s.anonymous / 1024);
+	thp_setint(L, "LazyFree", (long long)s.lazyfree / 1024);
 	thp_setint(L, "AnonHugePages", (long long)s.anon_thp / 1024);
 	thp_setint(L, "ShmemPmdMapped", (long long)s.shmem_thp / 1024);
 	thp_setint(L, "FilePmdMapped", (long long)s.file_thp / 1024);

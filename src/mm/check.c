@@ -3,9 +3,10 @@
  * scratch (what CONFIG_DEBUG_VM checks piecemeal, all at once).
  *
  * The page tables of every process are walked to count, for each page,
- * the PTEs and PMDs that map it; then every frame is visited and its
- * struct page compared with the counts: mapcounts, refcounts (one per
- * mapping, plus pins), the large-folio counters, the rmap (anon_vma and
+ * the PTEs and PMDs that map it, and the GUP pins recorded on gup_pins
+ * are counted too; then every frame is visited and its struct page
+ * compared with the counts: mapcounts, refcounts (one per mapping, plus
+ * pins), _pincount, the large-folio counters, the rmap (anon_vma and
  * index), the counters of /proc/vmstat and the mTHP stats, the page
  * tables themselves (none leaked, deposits matching THPs), the buddy
  * allocator and the deferred split queues.
@@ -26,6 +27,8 @@ struct check {
 	size_t len;
 	int *pte_maps;		/* per pfn: PTEs mapping it */
 	int *pmd_maps;		/* per head pfn: PMDs mapping the folio */
+	int *pins;		/* per pfn: FOLL_PIN pins recorded on gup_pins */
+	long pinned[MAX_NUMNODES];	/* expected nr_foll_pin_acquired - _released */
 	unsigned char *is_table;	/* per pfn: a reachable or deposited table */
 	long anon_mapped[MAX_NUMNODES];	/* expected NR_ANON_MAPPED */
 	long anon_thps[MAX_NUMNODES];	/* expected NR_ANON_THPS */
@@ -281,7 +284,7 @@ static int check_folio(struct check *c, struct folio *folio)
 {
 	unsigned long pfn = folio_pfn(folio);
 	long i, nr = folio_nr_pages(folio), ptes = 0, pages_mapped = 0;
-	int pmds = c->pmd_maps[pfn], nid = pfn_to_nid(pfn), expected_ref;
+	int pmds = c->pmd_maps[pfn], nid = pfn_to_nid(pfn), expected_ref, pins = 0;
 
 	if (is_huge_zero_folio(folio))
 		return folio->_refcount == 1 ? 0 :
@@ -296,7 +299,11 @@ static int check_folio(struct check *c, struct folio *folio)
 				    pfn + i, p->_mapcount, c->pte_maps[pfn + i]);
 		ptes += c->pte_maps[pfn + i];
 		pages_mapped += c->pte_maps[pfn + i] > 0;
+		pins += c->pins[pfn + i];
 	}
+	if (folio_test_large(folio) && folio->_pincount != pins)
+		return fail(c, "folio pfn %#lx: _pincount %d, but %d pins recorded",
+			    pfn, folio->_pincount, pins);
 	if (folio_test_large(folio)) {
 		if (folio->_entire_mapcount + 1 != pmds)
 			return fail(c, "folio pfn %#lx: _entire_mapcount %d, but %d PMDs map it",
@@ -309,12 +316,10 @@ static int check_folio(struct check *c, struct folio *folio)
 				    pfn, folio->_nr_pages_mapped,
 				    pages_mapped + (pmds ? ENTIRELY_MAPPED : 0));
 	}
-	expected_ref = ptes + pmds + (folio_test_large(folio) ? folio->_pincount : 0);
+	expected_ref = ptes + pmds + pins * (folio_test_large(folio) ? 1 : GUP_PIN_COUNTING_BIAS);
 	if (!folio_test_anon(folio) || folio_test_swapcache(folio))
 		expected_ref += nr;
-	if (folio->_refcount != expected_ref &&
-	    (folio_test_large(folio) ||
-	     (folio->_refcount - expected_ref) % GUP_PIN_COUNTING_BIAS))
+	if (folio->_refcount != expected_ref)
 		return fail(c, "folio pfn %#lx: refcount %d, expected %d (mappings%s)",
 			    pfn, folio->_refcount, expected_ref,
 			    folio_test_anon(folio) ? " + pins" : " + pins + page cache");
@@ -413,6 +418,10 @@ static int check_counters(struct check *c)
 		if (st[NR_ANON_THPS] != c->anon_thps[nid])
 			return fail(c, "node %d: NR_ANON_THPS %ld pages, PMD-mapped %ld", nid,
 				    st[NR_ANON_THPS], c->anon_thps[nid]);
+		if (st[NR_FOLL_PIN_ACQUIRED] - st[NR_FOLL_PIN_RELEASED] != c->pinned[nid])
+			return fail(c, "node %d: %ld pins acquired and not released, %ld recorded",
+				    nid, st[NR_FOLL_PIN_ACQUIRED] - st[NR_FOLL_PIN_RELEASED],
+				    c->pinned[nid]);
 		if (st[NR_PAGETABLE] != c->tables[nid])
 			return fail(c, "node %d: nr_page_table_pages %ld, tables in use %ld", nid,
 				    st[NR_PAGETABLE], c->tables[nid]);
@@ -435,6 +444,46 @@ static int check_counters(struct check *c)
 	return 0;
 }
 
+/* A process: its own mm (no threads here), a parent that is alive. */
+static int check_task(struct check *c, struct task_struct *t)
+{
+	struct task_struct *u;
+
+	if (!t->mm || t->mm->owner != t)
+		return fail(c, "pid %d: its mm is missing or owned by another task", t->pid);
+	if (t->pid == 1 ? t->ppid != 0 : !find_task_by_vpid(t->ppid))
+		return fail(c, "pid %d: parent %d is not a process", t->pid, t->ppid);
+	list_for_each_entry(u, &task_list, tasks)
+		if (u != t && (u->pid == t->pid || u->mm->mm_id == t->mm->mm_id))
+			return fail(c, "pids %d and %d share a pid or an mm id", t->pid, u->pid);
+	return 0;
+}
+
+/* Count the pins the driver thpsh plays holds: each on a live page of a live process. */
+static int count_pins(struct check *c)
+{
+	struct gup_pin *pin;
+
+	list_for_each_entry(pin, &gup_pins, list) {
+		unsigned long pfn = page_to_pfn(pin->page);
+		struct task_struct *t;
+
+		list_for_each_entry(t, &task_list, tasks)
+			if (t == pin->owner)
+				break;
+		if (&t->tasks == &task_list)
+			return fail(c, "a pin at %#lx belongs to a process that exited", pin->addr);
+		if (!(t->mm->flags & BIT(MMF_HAS_PINNED)))
+			return fail(c, "pid %d pinned %#lx without MMF_HAS_PINNED", t->pid, pin->addr);
+		if (page_folio(pin->page)->_refcount <= 0)
+			return fail(c, "pid %d: pinned pfn %#lx (at %#lx) is free", pin->owner->pid,
+				    pfn, pin->addr);
+		c->pins[pfn]++;
+		c->pinned[pfn_to_nid(pfn)]++;
+	}
+	return 0;
+}
+
 int mm_check(char *msg, size_t len)
 {
 	struct check c = { .msg = msg, .len = len };
@@ -445,7 +494,8 @@ int mm_check(char *msg, size_t len)
 	c.pte_maps = calloc(max_pfn, sizeof(int));
 	c.pmd_maps = calloc(max_pfn, sizeof(int));
 	c.is_table = calloc(max_pfn, 1);
-	if (!c.pte_maps || !c.pmd_maps || !c.is_table) {
+	c.pins = calloc(max_pfn, sizeof(int));
+	if (!c.pte_maps || !c.pmd_maps || !c.is_table || !c.pins) {
 		snprintf(msg, len, "out of host memory");
 		goto out;
 	}
@@ -454,8 +504,10 @@ int mm_check(char *msg, size_t len)
 		goto out;
 	}
 	list_for_each_entry(t, &task_list, tasks)
-		if (t->mm && check_mm(&c, t->mm))
+		if (check_task(&c, t) || check_mm(&c, t->mm))
 			goto out;
+	if (count_pins(&c))
+		goto out;
 	if (check_frames(&c, &nr_free) || check_counters(&c))
 		goto out;
 	ret = 0;
@@ -463,5 +515,6 @@ out:
 	free(c.pte_maps);
 	free(c.pmd_maps);
 	free(c.is_table);
+	free(c.pins);
 	return ret;
 }

@@ -110,3 +110,96 @@ struct task_struct *task_create_init(void)
 	list_add_tail(&t->tasks, &task_list);
 	return t;
 }
+
+/* ---- fork(2) and exit(2) ---- */
+
+/* dup_mm(): the child's address space, a copy of @oldmm's. */
+static struct mm_struct *dup_mm(struct task_struct *tsk, struct mm_struct *oldmm)
+{
+	struct mm_struct *mm;
+
+	KFUNC(0, NULL);
+	mm = mm_alloc();
+	if (!mm)
+		return NULL;
+	mm->owner = tsk;
+	mm->flags = oldmm->flags & MMF_INIT_MASK;
+	mm->mmap_base = oldmm->mmap_base;
+	if (dup_mmap(mm, oldmm)) {
+		mmput(mm);
+		return NULL;
+	}
+	return mm;
+}
+
+/* copy_process(): a new task like @parent, with a copy of its mm. */
+static struct task_struct *copy_process(struct task_struct *parent)
+{
+	struct task_struct *p = kzalloc(sizeof(*p));
+
+	KFUNC(0, NULL);
+	if (!p)
+		return NULL;
+	p->mm = dup_mm(p, parent->mm);
+	if (!p->mm) {
+		kfree(p);
+		return NULL;
+	}
+	p->pid = ++last_pid;
+	p->ppid = parent->pid;
+	p->nid = parent->nid;
+	p->memcg = parent->memcg;
+	memcpy(p->comm, parent->comm, sizeof(p->comm));
+	list_add_tail(&p->tasks, &task_list);
+	return p;
+}
+
+/* fork(2) of @parent: the child's pid, or -ENOMEM (nothing is left behind). */
+int kernel_clone(struct task_struct *parent)
+{
+	struct task_struct *p;
+
+	KFUNC(0, NULL);
+	p = copy_process(parent);
+	if (!p)
+		return -ENOMEM;
+	KNOTE("pid %d forked pid %d", parent->pid, p->pid);
+	return p->pid;
+}
+
+/* exit_mm(): the task lets go of its mm; the last user tears it down. */
+static void exit_mm(struct task_struct *tsk)
+{
+	struct mm_struct *mm = tsk->mm;
+
+	KFUNC(0, NULL);
+	tsk->mm = NULL;
+	mmput(mm);
+}
+
+/*
+ * do_exit() of @tsk (never init): its mm is torn down, then its files
+ * are closed, which releases the pins its buffers hold, then it leaves
+ * the task list and its children go to init.  The shell's current
+ * process becomes its parent.
+ */
+void do_exit(struct task_struct *tsk)
+{
+	struct task_struct *t;
+
+	KFUNC(0, NULL);
+	VM_BUG_ON(tsk->pid == 1);
+	exit_mm(tsk);
+	gup_pin_release_task(tsk);	/* exit_files() */
+	list_for_each_entry(t, &task_list, tasks)
+		if (t->ppid == tsk->pid)
+			t->ppid = 1;
+	list_del_init(&tsk->tasks);
+	if (current == tsk) {
+		current = find_task_by_vpid(tsk->ppid);
+		if (!current)
+			current = find_task_by_vpid(1);
+	}
+	KNOTE("pid %d exited", tsk->pid);
+	kfree(tsk);
+}

@@ -352,6 +352,72 @@ vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
 	return 0;
 }
 
+/*
+ * fork: share the THP (or the huge zero page) at @addr with the child.
+ * Both PMDs end write-protected, the child's old, and the child gets a
+ * deposited table of its own.  A THP that may be pinned is not shared:
+ * the parent's PMD is split and -EAGAIN makes copy_pmd_range copy the
+ * PTEs instead (FACTS.md "Long-term GUP pin ... and fork").
+ * 0, -EAGAIN (not huge, or split), -ENOMEM.
+ */
+int copy_huge_pmd(struct mm_struct *dst_mm, struct mm_struct *src_mm,
+		  pmd_t *dst_pmd, pmd_t *src_pmd, unsigned long addr,
+		  struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma)
+{
+	spinlock_t *dst_ptl, *src_ptl;
+	struct folio *src_folio;
+	struct page *pgtable;
+	pmd_t pmd;
+	int ret = -EAGAIN;
+
+	KFUNC(addr, NULL);
+	if (!vma_is_anonymous(dst_vma))
+		return 0;	/* a file PMD is refilled by the child's faults */
+	pgtable = pte_alloc_one(dst_mm);
+	if (!pgtable)
+		return -ENOMEM;
+	dst_ptl = pmd_lock(dst_mm, dst_pmd);
+	src_ptl = pmd_lockptr(src_mm, src_pmd);
+	spin_lock(src_ptl);
+	pmd = *src_pmd;
+	/* PMD migration entries only exist inside a split. */
+	VM_BUG_ON(is_swap_pmd(pmd));
+	if (!pmd_trans_huge(pmd)) {
+		pte_free(dst_mm, pgtable);
+		goto out_unlock;
+	}
+	if (is_huge_zero_pmd(pmd)) {
+		mm_get_huge_zero_folio(dst_mm);	/* exists: only takes a reference */
+		goto out_zero_page;
+	}
+	src_folio = page_folio(pfn_to_page(pmd_pfn(pmd)));
+	folio_get(src_folio);
+	if (folio_try_dup_anon_rmap_pmd(src_folio, folio_page(src_folio, 0), dst_vma, src_vma)) {
+		/* Page maybe pinned: split and retry on PTEs. */
+		folio_put(src_folio);
+		pte_free(dst_mm, pgtable);
+		spin_unlock(src_ptl);
+		spin_unlock(dst_ptl);
+		KNOTE("folio pfn %#lx may be pinned: split the parent's pmd", folio_pfn(src_folio));
+		__split_huge_pmd(src_vma, src_pmd, addr, false);
+		return -EAGAIN;
+	}
+	add_mm_counter(dst_mm, MM_ANONPAGES, HPAGE_PMD_NR);
+out_zero_page:
+	mm_inc_nr_ptes(dst_mm);
+	pgtable_trans_huge_deposit(dst_mm, dst_pmd, pgtable);
+	pmdp_set_wrprotect(src_mm, addr, src_pmd);
+	pmd = pmd_mkold(pmd_wrprotect(pmd));
+	set_pmd_at(dst_mm, addr, dst_pmd, pmd);
+	KNOTE("pmd %#llx shared with the child: refcount %d", (unsigned long long)pmd_val(pmd),
+	      is_huge_zero_pmd(pmd) ? 0 : folio_ref_count(page_folio(pfn_to_page(pmd_pfn(pmd)))));
+	ret = 0;
+out_unlock:
+	spin_unlock(src_ptl);
+	spin_unlock(dst_ptl);
+	return ret;
+}
+
 bool huge_pmd_set_accessed(struct vm_fault *vmf)
 {
 	pmd_t entry = pmd_mkyoung(*vmf->pmd);
@@ -432,6 +498,98 @@ unlock_fallback:
 fallback:
 	__split_huge_pmd(vma, vmf->pmd, vmf->address, false);
 	return VM_FAULT_FALLBACK;
+}
+
+/* ---- MADV_FREE and mremap of a whole PMD ---- */
+
+/*
+ * MADV_FREE of [addr, next) inside one huge PMD: a THP that only this
+ * mm maps becomes lazily freeable, clean and old, without a split; for
+ * part of one the folio is split at once, so that the PTE walk frees
+ * just those pages.  True if the whole PMD was handled here.
+ */
+bool madvise_free_huge_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			   pmd_t *pmd, unsigned long addr, unsigned long next)
+{
+	struct mm_struct *mm = tlb->mm;
+	struct folio *folio;
+	bool ret = false;
+	spinlock_t *ptl;
+	pmd_t orig_pmd;
+
+	KFUNC(addr, NULL);
+	ptl = pmd_lock(mm, pmd);
+	orig_pmd = *pmd;
+	if (!pmd_trans_huge(orig_pmd) || !pmd_present(orig_pmd) || is_huge_zero_pmd(orig_pmd))
+		goto out;
+	folio = page_folio(pfn_to_page(pmd_pfn(orig_pmd)));
+	/* Other processes map it too: they did not ask for this. */
+	if (folio_maybe_mapped_shared(folio) || !folio_trylock(folio))
+		goto out;
+	if (next - addr != HPAGE_PMD_SIZE) {
+		folio_get(folio);
+		spin_unlock(ptl);
+		split_folio(folio);
+		folio_unlock(folio);
+		folio_put(folio);
+		return false;
+	}
+	folio_clear_dirty(folio);
+	folio_unlock(folio);
+	if (pmd_young(orig_pmd) || pmd_dirty(orig_pmd)) {
+		pmdp_invalidate(vma, addr, pmd);
+		orig_pmd = pmd_mkclean(pmd_mkold(orig_pmd));
+		set_pmd_at(mm, addr, pmd, orig_pmd);
+	}
+	folio_mark_lazyfree(folio);
+	KNOTE("folio pfn %#lx lazyfree, pmd %#llx", folio_pfn(folio),
+	      (unsigned long long)pmd_val(orig_pmd));
+	ret = true;
+out:
+	spin_unlock(ptl);
+	return ret;
+}
+
+/* The deposit moves along only to another PMD table (its lock differs). */
+static bool pmd_move_must_withdraw(spinlock_t *new_pmd_ptl, spinlock_t *old_pmd_ptl,
+				   struct vm_area_struct *vma)
+{
+	return new_pmd_ptl != old_pmd_ptl && vma_is_anonymous(vma);
+}
+
+/*
+ * mremap: move the huge PMD at @old_addr, whole, to the empty @new_pmd
+ * at @new_addr; nothing is split.  False if @new_pmd is in use.
+ */
+bool move_huge_pmd(struct vm_area_struct *vma, unsigned long old_addr,
+		   unsigned long new_addr, pmd_t *old_pmd, pmd_t *new_pmd)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	spinlock_t *old_ptl, *new_ptl;
+	pmd_t pmd;
+
+	KFUNC(old_addr, NULL);
+	if (!pmd_none(*new_pmd)) {
+		VM_BUG_ON(pmd_trans_huge(*new_pmd));
+		return false;
+	}
+	old_ptl = pmd_lock(mm, old_pmd);
+	if (!pmd_trans_huge(*old_pmd) && !is_swap_pmd(*old_pmd)) {
+		spin_unlock(old_ptl);
+		return false;
+	}
+	new_ptl = pmd_lockptr(mm, new_pmd);
+	if (new_ptl != old_ptl)
+		spin_lock(new_ptl);
+	pmd = pmdp_huge_get_and_clear(mm, old_addr, old_pmd);
+	if (pmd_move_must_withdraw(new_ptl, old_ptl, vma))
+		pgtable_trans_huge_deposit(mm, new_pmd, pgtable_trans_huge_withdraw(mm, old_pmd));
+	set_pmd_at(mm, new_addr, new_pmd, pmd);
+	KNOTE("pmd %#llx moved to %#lx", (unsigned long long)pmd_val(pmd), new_addr);
+	if (new_ptl != old_ptl)
+		spin_unlock(new_ptl);
+	spin_unlock(old_ptl);
+	return true;
 }
 
 /* ---- unmapping a whole PMD ---- */

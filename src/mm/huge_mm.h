@@ -97,6 +97,11 @@ int change_huge_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		    unsigned long cp_flags);
 bool madvise_free_huge_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma,
 			   pmd_t *pmd, unsigned long addr, unsigned long next);
+int copy_huge_pmd(struct mm_struct *dst_mm, struct mm_struct *src_mm,
+		  pmd_t *dst_pmd, pmd_t *src_pmd, unsigned long addr,
+		  struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma);
+bool move_huge_pmd(struct vm_area_struct *vma, unsigned long old_addr,
+		   unsigned long new_addr, pmd_t *old_pmd, pmd_t *new_pmd);
 
 void __split_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd,
 		      unsigned long address, bool freeze);
@@ -168,6 +173,8 @@ unsigned long deferred_split_count(struct shrinker *shrink, struct shrink_contro
 unsigned long deferred_split_scan(struct shrinker *shrink, struct shrink_control *sc);
 unsigned long shrink_slab(int nid, struct mem_cgroup *memcg, int priority);
 unsigned long drop_slab(void);
+bool folio_isolate_lru(struct folio *folio);
+void reclaim_pages(struct folio **folios, int nr);
 
 void thp_reset(void);
 

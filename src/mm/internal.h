@@ -187,6 +187,8 @@ struct page *vm_normal_page_pmd(struct vm_area_struct *vma, unsigned long addr, 
 pte_t folio_mk_pte(struct folio *folio, pgprot_t prot);
 pmd_t folio_mk_pmd(struct folio *folio, pgprot_t prot);
 pte_t maybe_mkwrite(pte_t pte, struct vm_area_struct *vma);
+int folio_pte_batch(struct folio *folio, pte_t *ptep, pte_t pte, int max_nr);
+int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma);
 
 /* ---- unmapping (mm/memory.c) ---- */
 
@@ -245,6 +247,10 @@ void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma);
 void vm_area_free(struct vm_area_struct *vma);
 struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig);
 void exit_mmap(struct mm_struct *mm);
+int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm);
+struct vm_area_struct *copy_vma(struct vm_area_struct *vma, unsigned long addr,
+				unsigned long len, unsigned long pgoff);
+struct vm_area_struct *vma_merge_extend(struct vm_area_struct *vma, unsigned long delta);
 
 static inline bool vma_is_anonymous(const struct vm_area_struct *vma)
 {
@@ -270,6 +276,12 @@ static inline bool range_in_vma(const struct vm_area_struct *vma,
 
 #define for_each_vma(mm, vma) list_for_each_entry(vma, &(mm)->mmap, vm_list)
 
+/* mremap.c */
+#define MREMAP_MAYMOVE	1
+#define MREMAP_FIXED	2
+long do_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
+	       unsigned long new_len, unsigned long flags, unsigned long new_addr);
+
 /* mprotect.c, madvise.c */
 int do_mprotect(struct mm_struct *mm, unsigned long start, size_t len, unsigned long prot);
 long change_protection(struct mmu_gather *tlb, struct vm_area_struct *vma,
@@ -281,6 +293,8 @@ int do_madvise(struct mm_struct *mm, unsigned long start, size_t len, int behavi
 #define MADV_REMOVE	9
 #define MADV_DONTFORK	10
 #define MADV_DOFORK	11
+#define MADV_WIPEONFORK	18
+#define MADV_KEEPONFORK	19
 #define MADV_HUGEPAGE	14
 #define MADV_NOHUGEPAGE	15
 #define MADV_PAGEOUT	21
@@ -301,6 +315,30 @@ int do_user_addr_fault(struct mm_struct *mm, unsigned long address, bool write,
 		       const char **outcome);
 int access_user_page(struct mm_struct *mm, unsigned long addr, bool write,
 		     struct page **pagep, const char **outcome);
+
+/* ---- GUP pins (mm/gup.c) ---- */
+
+#define FOLL_WRITE	0x01		/* the pages will be written */
+#define FOLL_LONGTERM	0x100		/* held for long: DMA by a driver */
+#define FOLL_TOUCH	0x10000		/* mark them accessed (and dirty) */
+#define FOLL_PIN	0x80000		/* pin: _pincount, not a plain reference */
+
+long pin_user_pages_fast(struct mm_struct *mm, unsigned long start, long nr_pages,
+			 unsigned int gup_flags, struct page **pages);
+void unpin_user_pages(struct page **pages, long npages);
+
+/* One page pinned by the driver thpsh plays (see gup.c). */
+struct gup_pin {
+	struct list_head list;		/* on gup_pins */
+	struct task_struct *owner;	/* the process whose buffer it is */
+	unsigned long addr;		/* the user address it was pinned at */
+	struct page *page;		/* the page pinned */
+};
+extern struct list_head gup_pins;
+
+long gup_pin_register(struct task_struct *tsk, unsigned long start, unsigned long len);
+long gup_pin_unregister(struct task_struct *tsk, unsigned long start, unsigned long len);
+void gup_pin_release_task(struct task_struct *tsk);
 
 /* ---- processes (kernel/fork.c) ---- */
 

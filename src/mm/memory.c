@@ -515,11 +515,14 @@ static int mm_counter(struct folio *folio)
 	return folio_test_swapbacked(folio) ? MM_SHMEMPAGES : MM_FILEPAGES;
 }
 
-/* folio_pte_batch(): consecutive PTEs mapping consecutive pages of @folio. */
-static int folio_pte_batch(struct folio *folio, pte_t *ptep, pte_t pte, int max_nr)
+/*
+ * folio_pte_batch_flags(): consecutive PTEs mapping consecutive pages of
+ * @folio, alike but for the bits in @ignore.
+ */
+static int folio_pte_batch_flags(struct folio *folio, pte_t *ptep, pte_t pte,
+				 int max_nr, u64 ignore)
 {
 	unsigned long end_pfn = folio_pfn(folio) + folio_nr_pages(folio);
-	u64 ignore = _PAGE_DIRTY_BITS | _PAGE_ACCESSED | _PAGE_SOFT_DIRTY;
 	u64 expected = pte_val(pte) & ~ignore;
 	int nr;
 
@@ -532,6 +535,13 @@ static int folio_pte_batch(struct folio *folio, pte_t *ptep, pte_t pte, int max_
 			break;
 	}
 	return nr;
+}
+
+/* folio_pte_batch(): the batch whose young and dirty bits may differ. */
+int folio_pte_batch(struct folio *folio, pte_t *ptep, pte_t pte, int max_nr)
+{
+	return folio_pte_batch_flags(folio, ptep, pte, max_nr,
+				     _PAGE_DIRTY_BITS | _PAGE_ACCESSED | _PAGE_SOFT_DIRTY);
 }
 
 static int zap_present_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
@@ -894,4 +904,283 @@ void free_pgtables(struct mmu_gather *tlb, struct list_head *vmas,
 	free_pgd_range(tlb, list_first_entry(vmas, struct vm_area_struct, vm_list)->vm_start,
 		       container_of(vmas->prev, struct vm_area_struct, vm_list)->vm_end,
 		       floor, ceiling);
+}
+
+/* ---- fork: copying the page tables (copy_page_range) ---- */
+
+/* Private and writable-if-asked: fork shares its pages copy-on-write. */
+static bool is_cow_mapping(unsigned long flags)
+{
+	return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+
+/* The page a pinned parent page is copied into, charged like the parent's. */
+static struct folio *folio_prealloc(struct mm_struct *src_mm,
+				    struct vm_area_struct *vma, unsigned long addr)
+{
+	struct folio *new_folio = vma_alloc_folio(GFP_HIGHUSER_MOVABLE, 0, vma, addr);
+
+	if (new_folio && mem_cgroup_charge(new_folio, src_mm)) {
+		folio_put(new_folio);
+		return NULL;
+	}
+	return new_folio;
+}
+
+/*
+ * The parent's page may be pinned (folio_try_dup_anon_rmap_pte refused):
+ * the child gets its own copy now, so the pinned page is never replaced
+ * under the pin by a later COW.  -EAGAIN asks for *@prealloc first.
+ */
+static int copy_present_page(struct vm_area_struct *dst_vma,
+			     struct vm_area_struct *src_vma, pte_t *dst_pte,
+			     unsigned long addr, long *rss, struct folio **prealloc,
+			     struct page *page)
+{
+	struct folio *new_folio = *prealloc;
+	pte_t pte;
+
+	KFUNC(addr, page_folio(page));
+	(void)src_vma;
+	if (!new_folio)
+		return -EAGAIN;
+	*prealloc = NULL;
+	copy_user_highpage(folio_page(new_folio, 0), page);
+	folio_set_uptodate(new_folio);
+	folio_add_new_anon_rmap(new_folio, dst_vma, addr, RMAP_EXCLUSIVE);
+	folio_set_lru(new_folio);
+	rss[MM_ANONPAGES]++;
+	pte = maybe_mkwrite(pte_mkdirty(folio_mk_pte(new_folio, dst_vma->vm_page_prot)),
+			    dst_vma);
+	set_pte_at(dst_vma->vm_mm, addr, dst_pte, pte);
+	KNOTE("pfn %#lx copied for the child into pfn %#lx", page_to_pfn(page),
+	      folio_pfn(new_folio));
+	return 0;
+}
+
+/* Write-protect both sides of a COW mapping; the child's copy is old. */
+static void __copy_present_ptes(struct vm_area_struct *dst_vma,
+				struct vm_area_struct *src_vma, pte_t *dst_pte,
+				pte_t *src_pte, pte_t pte, unsigned long addr, int nr)
+{
+	int i;
+
+	if (is_cow_mapping(src_vma->vm_flags)) {
+		for (i = 0; i < nr; i++)
+			if (pte_write(ptep_get(src_pte + i)))
+				set_pte_at(src_vma->vm_mm, addr + i * PAGE_SIZE, src_pte + i,
+					   pte_wrprotect(ptep_get(src_pte + i)));
+		if (pte_write(pte))
+			pte = pte_wrprotect(pte);
+	}
+	if (src_vma->vm_flags & VM_SHARED)
+		pte = pte_mkclean(pte);
+	set_ptes(dst_vma->vm_mm, addr, dst_pte, pte_mkold(pte), nr);
+}
+
+/*
+ * Copy the present PTE at @src_pte and the following ones that map the
+ * rest of the same large folio alike (dirty bits equal; write bits may
+ * differ, they go anyway).  Returns how many, or -EAGAIN when a pinned
+ * page needs a preallocated copy.
+ */
+static int copy_present_ptes(struct vm_area_struct *dst_vma,
+			     struct vm_area_struct *src_vma, pte_t *dst_pte,
+			     pte_t *src_pte, pte_t pte, unsigned long addr, int max_nr,
+			     long *rss, struct folio **prealloc)
+{
+	struct page *page = vm_normal_page(src_vma, addr, pte);
+	struct folio *folio;
+	int nr;
+
+	KFUNC(addr, page ? page_folio(page) : NULL);
+	if (!page)
+		goto copy_pte;		/* the zero page */
+	folio = page_folio(page);
+	/* Only VMAs with an anon_vma are copied, and those map anon folios. */
+	VM_WARN_ON_FOLIO(!folio_test_anon(folio), folio);
+	if (!*prealloc && folio_test_large(folio) && max_nr != 1) {
+		nr = folio_pte_batch_flags(folio, src_pte, pte, max_nr,
+					   _PAGE_ACCESSED | _PAGE_RW | _PAGE_SOFT_DIRTY);
+		folio_ref_add(folio, nr);
+		if (folio_try_dup_anon_rmap_ptes(folio, page, nr, dst_vma, src_vma)) {
+			folio_ref_sub(folio, nr);
+			return -EAGAIN;
+		}
+		rss[MM_ANONPAGES] += nr;
+		__copy_present_ptes(dst_vma, src_vma, dst_pte, src_pte, pte, addr, nr);
+		KNOTE("%d ptes shared with the child: mapcount %d", nr, folio_mapcount(folio));
+		return nr;
+	}
+	folio_get(folio);
+	if (folio_try_dup_anon_rmap_ptes(folio, page, 1, dst_vma, src_vma)) {
+		int err;
+
+		folio_put(folio);
+		err = copy_present_page(dst_vma, src_vma, dst_pte, addr, rss, prealloc, page);
+		return err ? err : 1;
+	}
+	rss[MM_ANONPAGES]++;
+copy_pte:
+	__copy_present_ptes(dst_vma, src_vma, dst_pte, src_pte, pte, addr, 1);
+	return 1;
+}
+
+static int copy_pte_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
+			  pmd_t *dst_pmd, pmd_t *src_pmd, unsigned long addr,
+			  unsigned long end)
+{
+	struct mm_struct *dst_mm = dst_vma->vm_mm, *src_mm = src_vma->vm_mm;
+	struct folio *prealloc = NULL;
+	spinlock_t *src_ptl, *dst_ptl;
+	pte_t *src_pte, *dst_pte;
+	int i, nr, ret;
+
+	KFUNC(addr, NULL);
+again:
+	{
+		long rss[NR_MM_COUNTERS] = { 0 };
+
+		ret = 0;
+		if (pmd_none(*dst_pmd) && __pte_alloc(dst_mm, dst_pmd))
+			goto oom;
+		dst_pte = pte_offset_map_lock(dst_mm, dst_pmd, addr, &dst_ptl);
+		src_pte = pte_offset_map(src_pmd, addr);
+		src_ptl = pte_lockptr(src_mm, src_pmd);
+		spin_lock(src_ptl);
+		do {
+			pte_t ptent = ptep_get(src_pte);
+
+			nr = 1;
+			if (pte_none(ptent))
+				continue;
+			/* No swap; migration entries only exist inside a split. */
+			VM_BUG_ON(!pte_present(ptent));
+			ret = copy_present_ptes(dst_vma, src_vma, dst_pte, src_pte, ptent, addr,
+						(end - addr) / PAGE_SIZE, rss, &prealloc);
+			if (ret == -EAGAIN)
+				break;
+			if (prealloc) {		/* prepared for a pte that changed */
+				folio_put(prealloc);
+				prealloc = NULL;
+			}
+			nr = ret;
+		} while (dst_pte += nr, src_pte += nr, addr += PAGE_SIZE * nr, addr != end);
+		spin_unlock(src_ptl);
+		for (i = 0; i < NR_MM_COUNTERS; i++)
+			add_mm_counter(dst_mm, i, rss[i]);
+		spin_unlock(dst_ptl);
+	}
+	if (ret == -EAGAIN) {
+		prealloc = folio_prealloc(src_mm, src_vma, addr);
+		if (!prealloc)
+			goto oom;
+	}
+	if (addr != end)
+		goto again;
+	if (prealloc)
+		folio_put(prealloc);
+	return 0;
+oom:
+	return -ENOMEM;
+}
+
+static int copy_pmd_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
+			  pud_t *dst_pud, pud_t *src_pud, unsigned long addr,
+			  unsigned long end)
+{
+	struct mm_struct *dst_mm = dst_vma->vm_mm, *src_mm = src_vma->vm_mm;
+	pmd_t *src_pmd, *dst_pmd;
+	unsigned long next;
+
+	KFUNC(addr, NULL);
+	dst_pmd = pmd_alloc(dst_mm, dst_pud, addr);
+	if (!dst_pmd)
+		return -ENOMEM;
+	src_pmd = pmd_offset(src_pud, addr);
+	do {
+		next = pmd_addr_end(addr, end);
+		if (pmd_trans_huge(*src_pmd) || is_swap_pmd(*src_pmd)) {
+			int err;
+
+			VM_BUG_ON_VMA(next - addr != HPAGE_PMD_SIZE, src_vma);
+			err = copy_huge_pmd(dst_mm, src_mm, dst_pmd, src_pmd, addr,
+					    dst_vma, src_vma);
+			if (err == -ENOMEM)
+				return -ENOMEM;
+			if (!err)
+				continue;
+			/* -EAGAIN: the PMD was split, copy its PTEs */
+		}
+		if (pmd_none(*src_pmd))
+			continue;
+		if (copy_pte_range(dst_vma, src_vma, dst_pmd, src_pmd, addr, next))
+			return -ENOMEM;
+	} while (dst_pmd++, src_pmd++, addr = next, addr != end);
+	return 0;
+}
+
+static int copy_pud_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
+			  p4d_t *dst_p4d, p4d_t *src_p4d, unsigned long addr,
+			  unsigned long end)
+{
+	pud_t *src_pud, *dst_pud;
+	unsigned long next;
+
+	KFUNC(addr, NULL);
+	dst_pud = pud_alloc(dst_vma->vm_mm, dst_p4d, addr);
+	if (!dst_pud)
+		return -ENOMEM;
+	src_pud = pud_offset(src_p4d, addr);
+	do {
+		next = pud_addr_end(addr, end);
+		VM_BUG_ON(pud_trans_huge(*src_pud));	/* see zap_pud_range */
+		if (pud_none(*src_pud))
+			continue;
+		if (copy_pmd_range(dst_vma, src_vma, dst_pud, src_pud, addr, next))
+			return -ENOMEM;
+	} while (dst_pud++, src_pud++, addr = next, addr != end);
+	return 0;
+}
+
+static int copy_p4d_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
+			  pgd_t *dst_pgd, pgd_t *src_pgd, unsigned long addr,
+			  unsigned long end)
+{
+	KFUNC(addr, NULL);
+	/* 4-level paging: one P4D entry, folded into the PGD entry. */
+	return copy_pud_range(dst_vma, src_vma, p4d_offset(dst_pgd, addr),
+			      p4d_offset(src_pgd, addr), addr, end);
+}
+
+/* Only a VMA that has anonymous pages holds what a fault cannot refill. */
+static bool vma_needs_copy(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma)
+{
+	if (dst_vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP))
+		return true;
+	return src_vma->anon_vma != NULL;
+}
+
+/*
+ * fork: give @dst_vma (in the child) the entries of @src_vma, sharing
+ * anonymous pages copy-on-write.  0 or -ENOMEM.
+ */
+int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma)
+{
+	unsigned long addr = src_vma->vm_start, end = src_vma->vm_end, next;
+	pgd_t *src_pgd, *dst_pgd;
+
+	KFUNC(addr, NULL);
+	if (!vma_needs_copy(dst_vma, src_vma))
+		return 0;
+	dst_pgd = pgd_offset(dst_vma->vm_mm, addr);
+	src_pgd = pgd_offset(src_vma->vm_mm, addr);
+	do {
+		next = pgd_addr_end(addr, end);
+		if (pgd_none(*src_pgd))
+			continue;
+		if (copy_p4d_range(dst_vma, src_vma, dst_pgd, src_pgd, addr, next))
+			return -ENOMEM;
+	} while (dst_pgd++, src_pgd++, addr = next, addr != end);
+	return 0;
 }

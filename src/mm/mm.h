@@ -42,6 +42,7 @@ struct mem_cgroup;
 
 struct task_struct {
 	int pid;			/* process id */
+	int ppid;			/* its parent's pid (0 for init) */
 	char comm[16];			/* name shown by ps() */
 	struct mm_struct *mm;		/* its address space */
 	int nid;			/* node it allocates from first */
@@ -214,6 +215,8 @@ static inline void folio_ref_unfreeze(struct folio *folio, int count)
 
 void __folio_put(struct folio *folio);
 void folio_put_refs(struct folio *folio, int refs);
+void folio_mark_lazyfree(struct folio *folio);
+void folio_mark_accessed(struct folio *folio);
 
 static inline void folio_put(struct folio *folio)
 {
@@ -358,5 +361,7 @@ void lruvec_stat_mod_folio(struct folio *folio, enum node_stat_item item, long n
 
 struct task_struct *find_task_by_vpid(int pid);
 struct task_struct *task_create_init(void);
+int kernel_clone(struct task_struct *parent);
+void do_exit(struct task_struct *tsk);
 
 #endif /* THPSH_MM_MM_H */

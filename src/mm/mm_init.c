@@ -15,6 +15,7 @@
 bool swap_migration_ad_supported = true;
 
 void fork_reset(void);
+void gup_reset(void);
 void khugepaged_reset(void);
 void shrinkers_reset(void);
 
@@ -47,6 +48,7 @@ int mm_boot(unsigned long mem_bytes, int nr_nodes)
 	ktrace_unwind();
 	mm_machine_destroy();
 	fork_reset();
+	gup_reset();
 	mem_cgroup_reset();
 	thp_reset();
 	khugepaged_reset();

@@ -232,6 +232,9 @@ enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
 /* mm->flags bits */
 #define MMF_HUGE_ZERO_FOLIO	23
 #define MMF_DISABLE_THP		24
+#define MMF_HAS_PINNED		27	/* FOLL_PIN has run; never cleared */
+/* What a forked mm inherits (mmf_init_flags): of thpsh's bits, only this. */
+#define MMF_INIT_MASK		BIT(MMF_DISABLE_THP)
 
 struct task_struct;
 

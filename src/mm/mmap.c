@@ -222,3 +222,36 @@ void exit_mmap(struct mm_struct *mm)
 	list_for_each_entry_safe(vma, tmp, &all, vm_list)
 		vm_area_free(vma);
 }
+
+/*
+ * fork: give the new @mm a copy of each VMA of @oldmm and of its page
+ * tables.  A MADV_DONTFORK VMA (VM_DONTCOPY) is left out; a
+ * MADV_WIPEONFORK one arrives empty.  0 or -ENOMEM (the caller then
+ * tears @mm down: what was copied so far unmaps like any mm).
+ */
+int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
+{
+	struct vm_area_struct *mpnt, *tmp;
+
+	KFUNC(0, NULL);
+	for_each_vma(oldmm, mpnt) {
+		if (mpnt->vm_flags & VM_DONTCOPY)
+			continue;
+		tmp = vm_area_dup(mpnt);
+		if (!tmp)
+			return -ENOMEM;
+		tmp->vm_mm = mm;
+		if (tmp->vm_flags & VM_WIPEONFORK) {
+			tmp->anon_vma = NULL;
+		} else if (anon_vma_fork(tmp, mpnt)) {
+			vm_area_free(tmp);
+			return -ENOMEM;
+		}
+		tmp->vm_flags &= ~VM_LOCKED;
+		vma_link(mm, tmp);
+		if (!(tmp->vm_flags & VM_WIPEONFORK) && copy_page_range(tmp, mpnt))
+			return -ENOMEM;
+	}
+	KNOTE("%d VMAs copied", mm->map_count);
+	return 0;
+}

@@ -269,6 +269,7 @@ static inline pmd_t pmd_wrprotect(pmd_t pmd) { return __pmd(mksaveddirty(pmd_val
 static inline pmd_t pmd_mkdirty(pmd_t pmd) { return __pmd(mksaveddirty(pmd_val(pmd) | _PAGE_DIRTY | _PAGE_SOFT_DIRTY)); }
 static inline pmd_t pmd_mkyoung(pmd_t pmd) { return pmd_set_flags(pmd, _PAGE_ACCESSED); }
 static inline pmd_t pmd_mkold(pmd_t pmd) { return pmd_clear_flags(pmd, _PAGE_ACCESSED); }
+static inline pmd_t pmd_mkclean(pmd_t pmd) { return pmd_clear_flags(pmd, _PAGE_DIRTY_BITS); }
 static inline pmd_t pmd_mkspecial(pmd_t pmd) { return pmd_set_flags(pmd, _PAGE_SPECIAL); }
 static inline pmd_t pmd_mksoft_dirty(pmd_t pmd) { return pmd_set_flags(pmd, _PAGE_SOFT_DIRTY); }
 

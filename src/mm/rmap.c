@@ -579,9 +579,11 @@ int folio_try_share_anon_rmap_pmd(struct folio *folio, struct page *page)
 	return folio_try_share_anon_rmap_pte(folio, page);
 }
 
+/* Only an mm that ever pinned (MMF_HAS_PINNED) can hold a pinned folio. */
 static bool folio_needs_cow_for_dma(struct vm_area_struct *vma, struct folio *folio)
 {
-	(void)vma;
+	if (!(vma->vm_mm->flags & BIT(MMF_HAS_PINNED)))
+		return false;
 	return folio_maybe_dma_pinned(folio);
 }
 

@@ -229,3 +229,39 @@ struct vm_area_struct *vma_modify_flags(struct vm_area_struct *vma,
 	vma->vm_page_prot = vm_get_page_prot(new_flags);
 	return vma_merge_neighbours(vma);
 }
+
+/*
+ * mremap: a VMA like @vma for [addr, addr + len) at page offset @pgoff,
+ * on all of @vma's anon_vmas, so the rmap finds the pages that will
+ * move into it.  Simplification: the kernel first tries to merge it
+ * into a neighbour; move_vma merges once the pages are in place.
+ */
+struct vm_area_struct *copy_vma(struct vm_area_struct *vma, unsigned long addr,
+				unsigned long len, unsigned long pgoff)
+{
+	struct vm_area_struct *new_vma;
+
+	KFUNC(addr, NULL);
+	new_vma = vm_area_dup(vma);
+	if (!new_vma)
+		return NULL;
+	new_vma->vm_start = addr;
+	new_vma->vm_end = addr + len;
+	new_vma->vm_pgoff = pgoff;
+	if (anon_vma_clone(new_vma, vma)) {
+		vm_area_free(new_vma);
+		return NULL;
+	}
+	vma_link(vma->vm_mm, new_vma);
+	KNOTE("new vma [%#lx, %#lx) pgoff %#lx", addr, addr + len, pgoff);
+	return new_vma;
+}
+
+/* mremap growing in place: @vma gains @delta bytes, then merges if it can. */
+struct vm_area_struct *vma_merge_extend(struct vm_area_struct *vma, unsigned long delta)
+{
+	KFUNC(vma->vm_end, NULL);
+	vma_set_range(vma, vma->vm_start, vma->vm_end + delta, vma->vm_pgoff);
+	KNOTE("[%#lx, %#lx)", vma->vm_start, vma->vm_end);
+	return vma_merge_neighbours(vma);
+}

@@ -110,3 +110,108 @@ unsigned long drop_slab(void)
 	} while ((freed >> shift++) > 1);
 	return total;
 }
+
+/* ---- MADV_PAGEOUT: reclaim of isolated folios, without swap ---- */
+
+bool folio_isolate_lru(struct folio *folio)
+{
+	if (!folio_test_lru(folio))
+		return false;
+	folio_clear_lru(folio);
+	folio_get(folio);
+	return true;
+}
+
+static void folio_putback_lru(struct folio *folio)
+{
+	folio_set_lru(folio);
+	folio_put(folio);
+}
+
+/* activate_locked: the folio stays, now on the active list. */
+static void folio_activate_locked(struct folio *folio)
+{
+	if (!folio_test_mlocked(folio))
+		folio_set_active(folio);
+}
+
+/*
+ * After a split for swap-out, the pieces would each fail to get swap
+ * space too: every piece still in use is activated and put back.
+ */
+static void activate_split_pieces(unsigned long pfn, long nr_pages)
+{
+	unsigned long end = pfn + nr_pages;
+
+	while (pfn < end) {
+		struct folio *folio = (struct folio *)pfn_to_page(pfn);
+
+		if (!folio->_refcount) {	/* a zero-filled page the split freed */
+			pfn++;
+			continue;
+		}
+		folio_activate_locked(folio);
+		folio_set_lru(folio);
+		pfn += folio_nr_pages(folio);
+	}
+}
+
+/*
+ * shrink_folio_list() for one isolated folio, as 6.18 runs it without
+ * swap: a large folio is split ("fallback to swap normal pages",
+ * thp_swpout_fallback) and its pages, like a small folio, are
+ * activated: nothing is written out or freed, everything stays mapped
+ * (FACTS.md "MADV_PAGEOUT without swap").
+ */
+static void shrink_folio(struct folio *folio)
+{
+	unsigned long pfn = folio_pfn(folio);
+	long nr_pages = folio_nr_pages(folio);
+	int order = folio_order(folio);
+
+	KFUNC(0, folio);
+	folio_lock(folio);
+	/* Reclaim of MADV_FREE (not swap-backed) folios is not simulated. */
+	if (!folio_test_anon(folio) || !folio_test_swapbacked(folio) ||
+	    folio_maybe_dma_pinned(folio))
+		goto keep_locked;
+	if (folio_test_large(folio)) {
+		if (!can_split_folio(folio, 1, NULL))
+			goto activate_locked;
+		/* Partially mapped: split right away, the unmapped pages go. */
+		if (!list_empty(&folio->_deferred_list) && folio_test_partially_mapped(folio)) {
+			if (split_folio(folio))
+				goto activate_locked;
+			goto activate_split;
+		}
+	}
+	/* folio_alloc_swap() fails here: there is no swap device. */
+	if (!folio_test_large(folio))
+		goto activate_locked;
+	if (split_folio(folio))
+		goto activate_locked;
+	if (nr_pages >= HPAGE_PMD_NR)
+		count_vm_event(THP_SWPOUT_FALLBACK);
+	count_mthp_stat(order, MTHP_STAT_SWPOUT_FALLBACK);
+	KNOTE("no swap space: split, swap out 4K pages instead");
+activate_split:
+	folio_unlock(folio);
+	activate_split_pieces(pfn, nr_pages);
+	folio_put(folio);
+	return;
+activate_locked:
+	folio_activate_locked(folio);
+keep_locked:
+	folio_unlock(folio);
+	folio_putback_lru(folio);
+}
+
+/* reclaim_pages(): try to write out the folios MADV_PAGEOUT isolated. */
+void reclaim_pages(struct folio **folios, int nr)
+{
+	int i;
+
+	KFUNC(0, NULL);
+	for (i = 0; i < nr; i++)
+		shrink_folio(folios[i]);
+}

@@ -53,7 +53,9 @@
 	X(NR_FILE_THPS, "nr_file_hugepages")				\
 	X(NR_FILE_PMDMAPPED, "nr_file_pmdmapped")			\
 	X(NR_ANON_THPS, "nr_anon_transparent_hugepages")		\
-	X(NR_PAGETABLE, "nr_page_table_pages")
+	X(NR_PAGETABLE, "nr_page_table_pages")				\
+	X(NR_FOLL_PIN_ACQUIRED, "nr_foll_pin_acquired")			\
+	X(NR_FOLL_PIN_RELEASED, "nr_foll_pin_released")
 
 #define MTHP_STAT_ITEMS(X)						\
 	X(MTHP_STAT_ANON_FAULT_ALLOC, "anon_fault_alloc")		\
