@@ -95,7 +95,7 @@ TEST_ENV = THPSH=./$(BIN) \
            UBSAN_OPTIONS=print_stacktrace=1
 
 BENCH_BIN = $(patsubst tests/bench/%.c,$(O)/bench/%,$(wildcard tests/bench/*.c))
-BENCH_RUN = $(BENCH_BIN) $(wildcard tests/bench/*.lua tests/bench/*.sh)
+BENCH_RUN = $(strip $(BENCH_BIN) $(wildcard tests/bench/*.lua tests/bench/*.sh))
 
 .PHONY: all run check check-tests asan asan-tests asan-build variant \
         test-progs bench install clean deps FORCE

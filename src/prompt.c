@@ -130,8 +130,12 @@ int prompt_docall(lua_State *L, int narg, int nres)
 
 int prompt_report(lua_State *L, int status)
 {
+	const char *msg;
+
 	if (status != LUA_OK) {
-		fprintf(stderr, "%s: %s\n", PROGNAME, lua_tostring(L, -1));
+		msg = lua_tostring(L, -1);
+		fprintf(stderr, "%s: %s\n", PROGNAME,
+			msg ? msg : "(error object is not a string)");
 		fflush(stderr);
 		lua_pop(L, 1);
 	}
@@ -490,7 +494,7 @@ static int collect(lua_State *L)
 	return 1;
 }
 
-/* The completions for readline, sorted; they outlive one completion. */
+/* The completions being handed to readline, sorted. */
 static char **matches;
 static size_t nmatches, next_match;
 
@@ -926,6 +930,7 @@ int prompt_loop(lua_State *L, const char *name)
 	struct sigaction old;
 	int top = lua_gettop(L), status = LUA_OK;
 
+	luaL_checkstack(L, LUA_MINSTACK, "no room for a prompt");
 	depth++;
 	level_name = name;
 	chunk_running = 0;

@@ -181,12 +181,17 @@ session() {
 	unlike "$saved" '^for i = 1, 2 do$' "$v: incomplete input is not an entry"
 	unlike "$saved" 'abc' "$v: a discarded line is not an entry"
 
+	# Older history: the next start keeps the last 1000 entries of it.
+	{ seq 2100 | sed 's/^/-- old /'; cat "$history"; } > "$history.new"
+	mv "$history.new" "$history"
 	start "$2"
 	key Up
 	expect '^thpsh> 5\*5$' "$v: the next session recalls the history"
 	key Enter
 	expect '^25$' "$v: ...and runs what it recalls"
 	stop
+	is "$(wc -l < "$history")" 1001 "$v: the history file keeps the last 1000 entries"
+	unlike "$(head -n 1 "$history")" '^-- old 1$' "$v: ...dropping the oldest"
 }
 
 for variant in $VARIANTS; do
