@@ -16,6 +16,7 @@
 
 #include "prompt.h"
 #include "lua/commands.h"
+#include "lua/machine.h"
 #include "lua/embed.h"
 #include "lua/util.h"
 
@@ -77,6 +78,7 @@ static void (*const libraries[])(lua_State *L) = {
 	thp_luafiles_open,	/* require for the files of lua/ */
 	thp_util_open,		/* KB, MB, GB */
 	thp_commands_open,	/* every command of the table, as a global */
+	thp_machine_open,	/* breakpoint hook, trace output, sysfs completions */
 };
 
 /* --- the command line ------------------------------------------------ */

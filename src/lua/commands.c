@@ -17,6 +17,7 @@
 #include <lauxlib.h>
 
 #include "commands.h"
+#include "machine.h"
 #include "prompt.h"
 #include "show.h"
 #include "util.h"
@@ -25,6 +26,40 @@ static int cmd_commands(lua_State *L);
 static int cmd_help(lua_State *L);
 
 const struct thp_command thp_commands[] = {
+	{ "breakpoint", cmd_breakpoint, "func [, \"entry\"|\"exit\"] [, fn]", "nothing",
+	  "stop inside a simulated kernel function",
+	  "Stops when the simulated kernel enters (or, with \"exit\", returns "
+	  "from) func, one of kallsyms().  With fn, calls fn(ctx) there, ctx "
+	  "being { func, at, addr, folio } (folio as a pfn); without, opens a "
+	  "nested prompt, thpsh [func]>, where every inspection command sees "
+	  "the machine mid-operation (the context is in the global bp) and "
+	  "continue resumes.  Commands that change the machine are refused "
+	  "until then.  clear(func) removes it.",
+	  "breakpoint(\"__split_unmapped_folio\", function(ctx) print(ctx.func) end)",
+	  CMD_PROMPT },
+	{ "breakpoints", cmd_breakpoints, "", "list of tables",
+	  "the breakpoints set",
+	  "Returns { func, at, callback } for every breakpoint: at is "
+	  "\"entry\" or \"exit\", callback whether it calls a function rather "
+	  "than opening a prompt.",
+	  "breakpoints()", CMD_PROMPT },
+	{ "check", cmd_check, "", "true",
+	  "verify every invariant of the machine",
+	  "Walks every page table and every frame and checks: mapcounts "
+	  "against the entries that map each page, refcounts (one per "
+	  "mapping plus pins and cache references), the large-folio "
+	  "counters, the rmap (anon_vma and index of every mapping), "
+	  "deposited tables (one per huge PMD of anonymous memory), no page "
+	  "or table leaked, the buddy allocator's free lists, the deferred "
+	  "split queues, and the counters of vmstat and the mTHP stats.  "
+	  "Raises an error naming the first violation.",
+	  "check()", CMD_PROMPT },
+	{ "clear", cmd_clear, "[func [, \"entry\"|\"exit\"]]", "boolean",
+	  "remove a breakpoint, or all",
+	  "Removes the breakpoint on func (at entry unless \"exit\" is given) "
+	  "and returns whether there was one; without arguments removes "
+	  "every breakpoint.",
+	  "clear()", 0 },
 	{ "commands", cmd_commands, "", "list of tables",
 	  "the command table, as data",
 	  "Returns one table per command, sorted by name, with the fields "
@@ -38,6 +73,51 @@ const struct thp_command thp_commands[] = {
 	  "goes on.  The word alone is enough: continue.  At the top "
 	  "level there is nothing to continue and it raises an error.",
 	  "continue()", 0 },
+	{ "deferred_list", cmd_deferred_list, "", "list of folios",
+	  "the folios on the deferred split queues",
+	  "Returns every folio queued for the deferred split shrinker, per "
+	  "node (queue \"node0\") and per memory cgroup (\"memcg:name\"), in "
+	  "queue order, each as folio() shows it plus its queue.",
+	  "deferred_list()", CMD_PROMPT },
+	{ "dump_pagetable", cmd_dump_pagetable, "[addr [, len]]", "table",
+	  "the page tables of the process",
+	  "Walks the current process's page tables (over [addr, addr+len), "
+	  "one page if len is omitted, all of them without addr) and returns "
+	  "each level's entries with index, address, raw value and decoded "
+	  "flags: PMD leaves with the THP folio behind them (pfn, order, "
+	  "refcount, mapcount), PTE tables with runs of entries mapping "
+	  "consecutive pages, migration entries, the zero page, and the PTE "
+	  "tables deposited beside huge PMDs.  Printed at the prompt as an "
+	  "indented tree.",
+	  "dump_pagetable()", CMD_PROMPT },
+	{ "events", cmd_events, "[on]", "list of events",
+	  "record trace events",
+	  "events(true) clears the record and starts recording the "
+	  "simulated tracepoints (set_migration_pte, remove_migration_pte, "
+	  "set_migration_pmd, remove_migration_pmd), events(false) stops, "
+	  "events() returns what was recorded: { name, addr, pte or pmd, "
+	  "order }, with the raw entry in the kernel's encoding.",
+	  "events(true); events(false); print(#events())", 0 },
+	{ "fault", cmd_fault, "addr [, \"r\"|\"w\"]", "string",
+	  "access an address as the CPU would",
+	  "Reads (default) or writes addr the way a user access does: if the "
+	  "page table allows it, the CPU sets the accessed/dirty bits and no "
+	  "fault happens (\"none\"); otherwise the page fault is handled and "
+	  "its outcome returned: \"thp\" (a PMD THP), \"huge-zero\" (the huge "
+	  "zero page), \"pte\" (a 4 KiB page), \"zero\" (the 4 KiB zero "
+	  "page), \"mthp-64K\" and so on, \"cow\" (copied), \"reuse\" "
+	  "(made writable in place), \"present\".  An access the mapping "
+	  "forbids raises SIGSEGV.",
+	  "fault(mmap(\"2M\", { huge = true }), \"w\")", CMD_MUTATES },
+	{ "folio", cmd_folio, "addr | {pfn=N}", "table",
+	  "the folio mapped at addr, or holding a pfn",
+	  "Returns { pfn, order, nr_pages, refcount, mapcount, "
+	  "entire_mapcount, large_mapcount, nr_pages_mapped, "
+	  "entirely_mapped, pincount, anon, partially_mapped, deferred, "
+	  "zero, maybe_mapped_shared, flags } of the folio: the kernel's "
+	  "counters with the -1 bias removed.",
+	  "local a = mmap(\"2M\", { huge = true }); fault(a, \"w\"); print(folio(a))",
+	  CMD_PROMPT },
 	{ "help", cmd_help, "[name]", "nothing",
 	  "list the commands, or explain one",
 	  "Without a name, lists every command with a one-line summary. "
@@ -60,12 +140,120 @@ const struct thp_command thp_commands[] = {
 	  "__tostring.  Raises an error for functions, userdata, NaN, "
 	  "infinities and cycles.",
 	  "print(json({ pfn = 512, flags = { \"head\", \"lru\" } }))", 0 },
+	{ "kallsyms", cmd_kallsyms, "", "list of tables",
+	  "the simulated kernel functions",
+	  "Returns { name, file } for every simulated kernel function: the "
+	  "names trace() prints and breakpoint() accepts, and the file of "
+	  "src/mm they live in (named after the kernel's).",
+	  "#kallsyms() > 0", 0 },
+	{ "kpagecount", cmd_kpagecount, "pfn", "integer",
+	  "/proc/kpagecount for a pfn",
+	  "Returns the number of times the page is mapped, as "
+	  "/proc/kpagecount reports it on 6.18: its PTE mappings plus the "
+	  "PMD mappings of its folio; 0 for free pages, page tables and the "
+	  "zero pages.",
+	  "local a = mmap(\"2M\", { huge = true }); fault(a, \"w\"); print(kpagecount(folio(a).pfn))",
+	  CMD_PROMPT },
+	{ "kpageflags", cmd_kpageflags, "pfn", "table",
+	  "/proc/kpageflags for a pfn",
+	  "Returns { raw, flags }: the 64-bit word /proc/kpageflags holds for "
+	  "the page (bits as in include/uapi/linux/kernel-page-flags.h: "
+	  "MMAP, ANON, COMPOUND_HEAD, THP, ZERO_PAGE, OWNER_2 for "
+	  "anon-exclusive ...) and the names of its bits.",
+	  "local a = mmap(\"2M\", { huge = true }); fault(a, \"w\"); print(kpageflags(folio(a).pfn))",
+	  CMD_PROMPT },
+	{ "madvise", cmd_madvise, "addr, len, advice", "nothing",
+	  "give advice about a range",
+	  "advice is \"hugepage\" or \"nohugepage\" (set or clear VM_HUGEPAGE, "
+	  "splitting and merging VMAs), \"dontneed\" (zap the pages, VMAs "
+	  "untouched: the path that splits a PMD in zap_pmd_range), \"free\" "
+	  "(lazy free), \"pageout\" (reclaim: with no swap device a THP is "
+	  "split and stays mapped, as on the live kernel), \"dontfork\", "
+	  "\"dofork\", \"wipeonfork\", \"keeponfork\", or \"remove\" "
+	  "(EINVAL on private memory).  \"collapse\" is not supported yet.  "
+	  "The range must be mapped.",
+	  "madvise(mmap(\"2M\"), \"2M\", \"hugepage\")", CMD_MUTATES },
+	{ "meminfo", cmd_meminfo, "", "table",
+	  "the THP lines of /proc/meminfo",
+	  "Returns MemTotal, MemFree, AnonPages, Mapped, Shmem, PageTables, "
+	  "AnonHugePages, ShmemHugePages, ShmemPmdMapped, FileHugePages and "
+	  "FilePmdMapped, in kB.",
+	  "meminfo().AnonHugePages", CMD_PROMPT },
+	{ "mmap", cmd_mmap, "len [, opts]", "addr",
+	  "map anonymous memory",
+	  "Maps len bytes of private anonymous memory and returns the "
+	  "address, placed top-down from mmap_base; a length that is a "
+	  "multiple of 2 MiB is 2 MiB aligned, as on 6.18.  opts: addr (map "
+	  "exactly there, replacing what was), prot (\"rw\" default, \"r\", "
+	  "\"none\", any of \"rwx\"), huge (MADV_HUGEPAGE), nohuge "
+	  "(MADV_NOHUGEPAGE), pid.  shared and file are not supported yet.",
+	  "mmap(\"2M\", { huge = true })", CMD_MUTATES },
+	{ "mprotect", cmd_mprotect, "addr, len, prot", "nothing",
+	  "change the protection of a range",
+	  "Sets prot (\"r\", \"rw\", \"none\", letters of \"rwx\") on the "
+	  "range, splitting VMAs at its edges (which splits a THP across an "
+	  "edge) and rewriting whole huge PMDs in place.  The range must be "
+	  "mapped.",
+	  "mprotect(mmap(\"4K\"), \"4K\", \"r\")", CMD_MUTATES },
+	{ "mthp_stats", cmd_mthp_stats, "size", "table",
+	  "the per-size THP statistics",
+	  "Returns hugepages-<size>kB/stats for size as sysfs names it "
+	  "(\"64kB\", \"2048kB\") or as a size (\"64K\", 65536): "
+	  "anon_fault_alloc, anon_fault_fallback, split, split_failed, "
+	  "split_deferred, nr_anon, nr_anon_partially_mapped, ...",
+	  "mthp_stats(\"2048kB\").nr_anon", CMD_PROMPT },
+	{ "munmap", cmd_munmap, "addr, len", "nothing",
+	  "unmap a range",
+	  "Unmaps [addr, addr+len): splits the VMAs at the edges (a THP "
+	  "across an edge has its PMD split there), zaps the pages, frees "
+	  "page tables nobody else needs.  A partially unmapped THP is "
+	  "queued for the deferred split shrinker.  Nothing mapped is not an "
+	  "error.",
+	  "munmap(mmap(\"8K\"), \"4K\")", CMD_MUTATES },
+	{ "page", cmd_page, "addr | {pfn=N}", "table",
+	  "one base page",
+	  "Returns { pfn, refcount, mapcount, anon_exclusive, zero, head, "
+	  "tail, folio, value, flags } for the page mapped at addr (faults "
+	  "nothing) or of a pfn: value is the 64-bit content write() stored.",
+	  "page({ pfn = 0x80 }).zero", CMD_PROMPT },
+	{ "pagemap", cmd_pagemap, "addr", "table",
+	  "/proc/PID/pagemap for an address",
+	  "Returns { raw, present, swapped, file, exclusive, soft_dirty, "
+	  "uffd_wp, pfn }: the 64-bit pagemap entry and its bits as 6.18 "
+	  "computes them (exclusive: the page is mapped once; for a PMD "
+	  "mapping judged by the head page).",
+	  "pagemap(mmap(\"4K\")).present", CMD_PROMPT },
 	{ "prompt", cmd_prompt, "[name]", "nothing",
 	  "open a nested prompt",
 	  "Reads and runs lines at a nested prompt, thpsh [name]>, until "
 	  "continue or end of input, then returns to the caller: "
 	  "a script can stop to let you look around.",
 	  "prompt(\"here\")", 0 },
+	{ "ps", cmd_ps, "", "list of tables",
+	  "the processes",
+	  "Returns { pid, comm, rss (kB), vmas, current } for every process.",
+	  "ps()", CMD_PROMPT },
+	{ "read", cmd_read, "addr", "integer",
+	  "read the value stored in a page",
+	  "Reads addr as a user load does (a fault maps the zero page or "
+	  "the huge zero page where nothing is mapped) and returns the "
+	  "64-bit value of its page: 0 unless write() stored one.",
+	  "read(mmap(\"4K\"))", CMD_MUTATES },
+	{ "reset", cmd_reset, "[opts]", "nothing",
+	  "a fresh simulated machine",
+	  "Throws the machine away and boots a new one: opts.mem (default "
+	  "\"4G\", a multiple of 4M per node) split over opts.nodes nodes "
+	  "(default 1), THP settings at the upstream defaults, pid 1 with an "
+	  "empty address space.",
+	  "reset({ mem = \"64M\" })", CMD_MUTATES },
+	{ "shrink", cmd_shrink, "[nr_to_scan]", "integer",
+	  "run the deferred split shrinker",
+	  "Without an argument does what echo 2 > /proc/sys/vm/drop_caches "
+	  "does: every shrinker (deferred split, huge zero page) through "
+	  "do_shrink_slab, repeated while it frees.  With nr_to_scan, one "
+	  "deferred_split_count and deferred_split_scan of each queue with "
+	  "that nr_to_scan.  Returns the number of folios split.",
+	  "shrink()", CMD_MUTATES },
 	{ "size", cmd_size, "size", "integer",
 	  "a size in bytes",
 	  "Returns size in bytes.  Every command that takes a size accepts "
@@ -73,6 +261,86 @@ const struct thp_command thp_commands[] = {
 	  "optional unit K, M or G (also KB, KiB, any case), each a power "
 	  "of 1024.  The globals KB, MB and GB hold the units.",
 	  "size(\"2M\") == 2 * MB", 0 },
+	{ "smaps", cmd_smaps, "[addr]", "table",
+	  "/proc/PID/smaps",
+	  "Returns the smaps fields (in kB: Size, Rss, Pss, Shared_/"
+	  "Private_Clean/Dirty, Referenced, Anonymous, AnonHugePages, "
+	  "ShmemPmdMapped, FilePmdMapped, Swap, Locked; THPeligible; VmFlags "
+	  "as two-letter mnemonics) of the VMA holding addr, or a list of "
+	  "every VMA.",
+	  "smaps()", CMD_PROMPT },
+	{ "split_folio", cmd_split_folio, "addr [, new_order]", "integer, string",
+	  "split the folio mapped at addr",
+	  "Splits the large folio mapped at addr to new_order (default 0) "
+	  "the way split_folio_to_order() does: unmap_folio (migration "
+	  "entries), freeze, __split_unmapped_folio, remap_page.  Returns 0 "
+	  "and \"OK\", or a negative errno and its name: -22 EINVAL (order, "
+	  "small folio), -16 EBUSY, -11 EAGAIN (an unexpected reference, a "
+	  "pin).",
+	  "local a = mmap(\"2M\", { huge = true }); fault(a, \"w\"); print(split_folio(a))",
+	  CMD_MUTATES },
+	{ "split_huge_pages", cmd_split_huge_pages, "line", "integer, string, table",
+	  "write to debugfs split_huge_pages",
+	  "Parses line as the kernel parses a write to "
+	  "/sys/kernel/debug/split_huge_pages: \"PID,0xSTART,0xEND"
+	  "[,NEW_ORDER[,IN_FOLIO_OFFSET]]\", \"/PATH,0xOFF_START,0xOFF_END"
+	  "[,NEW_ORDER]\" or \"1\" (every THP), and splits what it walks.  "
+	  "Returns the bytes written (or -errno), the errno name, and "
+	  "{ split, total } as the kernel's debug message counts them.",
+	  "split_huge_pages(\"1,0x0,0x0\")", CMD_MUTATES },
+	{ "split_pmd", cmd_split_pmd, "addr", "boolean",
+	  "split the huge PMD mapping addr",
+	  "Splits a PMD leaf into a table of 512 PTEs "
+	  "(split_huge_pmd_address -> __split_huge_pmd_locked): the deposited "
+	  "table is withdrawn, the folio stays whole.  Returns false when no "
+	  "huge PMD maps addr.",
+	  "split_pmd(mmap(\"2M\"))", CMD_MUTATES },
+	{ "sysfs", cmd_sysfs, "path [, value]", "string",
+	  "read or write a THP knob",
+	  "Reads (returns the kernel's text, like \"always [madvise] never\") "
+	  "or writes the attribute at path under /sys/kernel/mm/: "
+	  "transparent_hugepage/enabled, defrag, use_zero_page, "
+	  "shrink_underused, hpage_pmd_size, khugepaged/max_ptes_none and "
+	  "the other khugepaged knobs, hugepages-<size>kB/enabled and "
+	  "hugepages-<size>kB/stats/*.  Writes are checked as the kernel's "
+	  "store functions check them.",
+	  "sysfs(\"transparent_hugepage/enabled\")", CMD_MUTATES },
+	{ "touch", cmd_touch, "addr, len [, \"r\"|\"w\"]", "table",
+	  "access every page of a range",
+	  "fault() for every page of the range; returns how many accesses "
+	  "had each outcome, e.g. { thp = 1, none = 511 }.",
+	  "touch(mmap(\"2M\", { huge = true }), \"2M\", \"w\")", CMD_MUTATES },
+	{ "trace", cmd_trace, "[on | pattern | {on, filter, output}]", "table",
+	  "print the simulated kernel's call graph",
+	  "trace(true) prints every simulated kernel function as it runs, in "
+	  "the layout of ftrace's function_graph tracer, with comments "
+	  "saying what each changed (the entry written, the reference taken, "
+	  "the folio queued) and the trace events; trace(false) stops.  "
+	  "trace(\"zap_*\") shows only matching functions and their callees; "
+	  "trace{ filter = {...}, output = fn } sends lines to fn.  Returns "
+	  "{ on, filter }.",
+	  "trace(false)", 0 },
+	{ "vmstat", cmd_vmstat, "[name]", "table or integer",
+	  "the counters of /proc/vmstat",
+	  "Returns every THP counter of /proc/vmstat by its kernel name "
+	  "(thp_fault_alloc, thp_split_pmd, thp_deferred_split_page, ... and "
+	  "nr_anon_pages, nr_anon_transparent_hugepages (in THPs), "
+	  "nr_page_table_pages, nr_free_pages), or the one named.",
+	  "vmstat(\"thp_fault_alloc\")", CMD_PROMPT },
+	{ "walk", cmd_walk, "addr", "table",
+	  "the page-table walk for one address",
+	  "Returns { pgd, p4d, pud, pmd, pte } (raw entries, as far as the "
+	  "walk goes; p4d is folded into pgd), level (\"pmd\" or \"pte\": "
+	  "where the leaf is), pfn, huge, migration and flags (the leaf "
+	  "decoded).  Faults nothing.",
+	  "walk(mmap(\"4K\"))", CMD_PROMPT },
+	{ "write", cmd_write, "addr, value", "nothing",
+	  "store a value in a page",
+	  "Writes addr as a user store does (faulting as needed: a THP, a "
+	  "4 KiB page, a copy-on-write) and stores the 64-bit integer value "
+	  "as the content of its page.  Every later split, copy or move "
+	  "keeps it; read() returns it.",
+	  "write(mmap(\"4K\"), 42)", CMD_MUTATES },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 }
 };
 
