@@ -98,6 +98,17 @@ const struct thp_command thp_commands[] = {
 	  "events() returns what was recorded: { name, addr, pte or pmd, "
 	  "order }, with the raw entry in the kernel's encoding.",
 	  "events(true); events(false); print(#events())", 0 },
+	{ "exit", cmd_exit, "[pid]", "nothing",
+	  "end a process",
+	  "The process pid, by default the current one, exits as do_exit() "
+	  "does: exit_mmap tears its address space down (each folio loses "
+	  "its mappings and references; a THP another process still maps "
+	  "may become partially mapped and queued for the deferred split), "
+	  "then the pins it holds are released, as closing its files would.  "
+	  "Its children go to init; if it was the current process, its "
+	  "parent becomes current.  pid 1 is init and never exits: use "
+	  "reset().",
+	  "exit(fork())", CMD_MUTATES },
 	{ "fault", cmd_fault, "addr [, \"r\"|\"w\"]", "string",
 	  "access an address as the CPU would",
 	  "Reads (default) or writes addr the way a user access does: if the "
@@ -118,6 +129,17 @@ const struct thp_command thp_commands[] = {
 	  "counters with the -1 bias removed.",
 	  "local a = mmap(\"2M\", { huge = true }); fault(a, \"w\"); print(folio(a))",
 	  CMD_PROMPT },
+	{ "fork", cmd_fork, "[pid]", "pid",
+	  "fork a process, its memory shared copy-on-write",
+	  "Copies the process pid, by default the current one, as fork(2) "
+	  "does and returns the child's pid; the current process stays.  "
+	  "Anonymous memory is shared copy-on-write: a PMD-mapped THP whole "
+	  "(copy_huge_pmd: both PMDs write-protected, mapcount 2), PTEs in "
+	  "batches, the huge zero page as it is.  A pinned page is copied "
+	  "for the child instead, after the parent's PMD is split.  Ranges "
+	  "marked \"dontfork\" are left out, \"wipeonfork\" ones arrive "
+	  "empty.",
+	  "fork()", CMD_MUTATES },
 	{ "help", cmd_help, "[name]", "nothing",
 	  "list the commands, or explain one",
 	  "Without a name, lists every command with a one-line summary. "
@@ -195,6 +217,18 @@ const struct thp_command thp_commands[] = {
 	  "edge) and rewriting whole huge PMDs in place.  The range must be "
 	  "mapped.",
 	  "mprotect(mmap(\"4K\"), \"4K\", \"r\")", CMD_MUTATES },
+	{ "mremap", cmd_mremap, "addr, oldlen, newlen [, newaddr] [, opts]",
+	  "addr",
+	  "move or resize a mapping",
+	  "Moves or resizes the oldlen bytes at addr, which must lie in one "
+	  "mapping, as mremap(2) with MREMAP_MAYMOVE, and MREMAP_FIXED when "
+	  "newaddr is given; returns the new address.  Shrinking unmaps the "
+	  "tail; growing extends in place when nothing follows, else the "
+	  "mapping moves.  A whole 2 MiB-aligned PMD moves unsplit "
+	  "(move_huge_pmd, with its deposited table); a THP moved in part "
+	  "or to an unaligned place has its PMD split first.  Values never "
+	  "change.  opts: pid.",
+	  "mremap(mmap(\"2M\", { huge = true }), \"2M\", \"4M\")", CMD_MUTATES },
 	{ "mthp_stats", cmd_mthp_stats, "size", "table",
 	  "the per-size THP statistics",
 	  "Returns hugepages-<size>kB/stats for size as sysfs names it "
@@ -223,6 +257,21 @@ const struct thp_command thp_commands[] = {
 	  "computes them (exclusive: the page is mapped once; for a PMD "
 	  "mapping judged by the head page).",
 	  "pagemap(mmap(\"4K\")).present", CMD_PROMPT },
+	{ "pin", cmd_pin, "addr [, len [, opts]]", "pages pinned",
+	  "pin pages for DMA (long-term GUP)",
+	  "Pins the pages from addr to addr + len (len 4K by default) as an "
+	  "io_uring fixed buffer does: pin_user_pages_fast with FOLL_WRITE, "
+	  "FOLL_PIN and FOLL_LONGTERM, faulting pages in and copying shared "
+	  "ones first.  A large folio counts each pin in pincount and "
+	  "refcount, a small one adds 1024 to its refcount.  A pinned folio "
+	  "cannot be split (-EAGAIN, thp_split_page_failed), and fork copies "
+	  "it for the child.  The mapping must be writable.  opts: pid.",
+	  "pin(mmap(\"2M\", { huge = true }), \"2M\")", CMD_MUTATES },
+	{ "proc", cmd_proc, "pid", "nothing",
+	  "switch the current process",
+	  "Makes pid the current process: the one every command acts on "
+	  "when no opts.pid is given.  ps() shows which one it is.",
+	  "proc(1)", CMD_MUTATES },
 	{ "prompt", cmd_prompt, "[name]", "nothing",
 	  "open a nested prompt",
 	  "Reads and runs lines at a nested prompt, thpsh [name]>, until "
@@ -231,7 +280,8 @@ const struct thp_command thp_commands[] = {
 	  "prompt(\"here\")", 0 },
 	{ "ps", cmd_ps, "", "list of tables",
 	  "the processes",
-	  "Returns { pid, comm, rss (kB), vmas, current } for every process.",
+	  "Returns { pid, ppid, comm, rss (kB), vmas, current } for every "
+	  "process.",
 	  "ps()", CMD_PROMPT },
 	{ "read", cmd_read, "addr", "integer",
 	  "read the value stored in a page",
@@ -320,6 +370,14 @@ const struct thp_command thp_commands[] = {
 	  "trace{ filter = {...}, output = fn } sends lines to fn.  Returns "
 	  "{ on, filter }.",
 	  "trace(false)", 0 },
+	{ "unpin", cmd_unpin, "addr [, len [, opts]]", "pages unpinned",
+	  "release pins taken by pin",
+	  "Releases the pins the process took with pin() at the addresses "
+	  "from addr to addr + len (len 4K by default), even if the memory "
+	  "moved or was unmapped since; the last reference frees a folio "
+	  "that nobody maps.  Raises an error if nothing was pinned there.  "
+	  "opts: pid.",
+	  "local a = mmap(\"4K\"); pin(a); unpin(a)", CMD_MUTATES },
 	{ "vmstat", cmd_vmstat, "[name]", "table or integer",
 	  "the counters of /proc/vmstat",
 	  "Returns every THP counter of /proc/vmstat by its kernel name "

@@ -1,6 +1,7 @@
 /*
  * memcmds.c - the commands that change memory: mmap, munmap, mprotect,
- * madvise, faults and user accesses, and the THP split entry points.
+ * madvise, mremap, faults and user accesses, GUP pins, and the THP split
+ * entry points.
  *
  * Each checks its arguments completely before calling into the
  * simulated kernel, so a rejected command changes nothing.  Outcomes

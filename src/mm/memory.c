@@ -1021,6 +1021,7 @@ static int copy_present_ptes(struct vm_area_struct *dst_vma,
 		return err ? err : 1;
 	}
 	rss[MM_ANONPAGES]++;
+	KNOTE("pte shared with the child: mapcount %d", folio_mapcount(folio));
 copy_pte:
 	__copy_present_ptes(dst_vma, src_vma, dst_pte, src_pte, pte, addr, 1);
 	return 1;
