@@ -195,6 +195,20 @@ const struct thp_command thp_commands[] = {
 	  "(EINVAL on private memory).  \"collapse\" is not supported yet.  "
 	  "The range must be mapped.",
 	  "madvise(mmap(\"2M\"), \"2M\", \"hugepage\")", CMD_MUTATES },
+	{ "memcg", cmd_memcg, "name [, opts]", "table",
+	  "a memory cgroup",
+	  "Creates the group name if it does not exist and returns { name, id, "
+	  "max, usage (bytes), deferred_split_queue (its length), procs }.  "
+	  "opts.max sets memory.max (a size, or \"max\"): a fault whose charge "
+	  "would exceed it fails to charge; a THP fault then falls back to a "
+	  "4 KiB page (thp_fault_fallback_charge).  THPs charged to a group go "
+	  "to the group's own deferred split queue.",
+	  "memcg(\"a\", { max = \"1M\" })", CMD_MUTATES },
+	{ "memcg_attach", cmd_memcg_attach, "name, pid", "nothing",
+	  "move a process into a memory cgroup",
+	  "From now on the folios process pid faults are charged to the group "
+	  "name (what it already has stays where it was charged).",
+	  "memcg(\"a\"); memcg_attach(\"a\", 1)", CMD_MUTATES },
 	{ "meminfo", cmd_meminfo, "", "table",
 	  "the THP lines of /proc/meminfo",
 	  "Returns MemTotal, MemFree, AnonPages, Mapped, Shmem, PageTables, "
@@ -296,13 +310,22 @@ const struct thp_command thp_commands[] = {
 	  "(default 1), THP settings at the upstream defaults, pid 1 with an "
 	  "empty address space.",
 	  "reset({ mem = \"64M\" })", CMD_MUTATES },
-	{ "shrink", cmd_shrink, "[nr_to_scan]", "integer",
+	{ "set_mempolicy", cmd_set_mempolicy, "node [, opts]", "nothing",
+	  "the NUMA node a process allocates from",
+	  "Makes node the preferred node of the current process (or opts.pid): "
+	  "its folios and page tables come from there first, from the other "
+	  "nodes when it is full.  Nodes exist after reset{ nodes = N }; each "
+	  "has its own deferred split queue, which shrink{ node = n } scans.",
+	  "reset({ nodes = 2 }); set_mempolicy(1)", CMD_MUTATES },
+	{ "shrink", cmd_shrink, "[nr_to_scan | opts]", "integer",
 	  "run the deferred split shrinker",
 	  "Without an argument does what echo 2 > /proc/sys/vm/drop_caches "
 	  "does: every shrinker (deferred split, huge zero page) through "
 	  "do_shrink_slab, repeated while it frees.  With nr_to_scan, one "
 	  "deferred_split_count and deferred_split_scan of each queue with "
-	  "that nr_to_scan.  Returns the number of folios split.",
+	  "that nr_to_scan; with a table, of the queues it names: "
+	  "{ node = n } or { memcg = name }, and nr_to_scan (default 128).  "
+	  "Returns the number of folios split.",
 	  "shrink()", CMD_MUTATES },
 	{ "size", cmd_size, "size", "integer",
 	  "a size in bytes",

@@ -83,6 +83,10 @@ int cmd_pagemap(lua_State *L);
 int cmd_kpageflags(lua_State *L);
 int cmd_kpagecount(lua_State *L);
 
+int cmd_memcg(lua_State *L);
+int cmd_memcg_attach(lua_State *L);
+int cmd_set_mempolicy(lua_State *L);
+
 int cmd_trace(lua_State *L);
 int cmd_events(lua_State *L);
 int cmd_breakpoint(lua_State *L);

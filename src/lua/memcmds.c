@@ -433,20 +433,61 @@ static long splits_so_far(void)
 	return n;
 }
 
+/* One deferred_split_count + deferred_split_scan of a queue. */
+static void shrink_queue(int nid, struct mem_cgroup *memcg, unsigned long nr)
+{
+	struct shrink_control sc = { .nid = nid, .memcg = memcg, .nr_to_scan = nr };
+
+	if (deferred_split_count(&deferred_split_shrinker, &sc))
+		deferred_split_scan(&deferred_split_shrinker, &sc);
+}
+
+/* shrink{ nr_to_scan =, node =, memcg = }: which queues, how far. */
+static void shrink_table(lua_State *L)
+{
+	lua_Integer nr = 128, node = -1;
+	struct mem_cgroup *memcg = NULL;
+	int nid;
+
+	if (lua_getfield(L, 1, "nr_to_scan") != LUA_TNIL)
+		nr = luaL_checkinteger(L, -1);
+	if (lua_getfield(L, 1, "node") != LUA_TNIL)
+		node = luaL_checkinteger(L, -1);
+	if (lua_getfield(L, 1, "memcg") != LUA_TNIL &&
+	    !(memcg = mem_cgroup_lookup(luaL_checkstring(L, -1))))
+		thp_errorf(L, "shrink: no memory cgroup %s", lua_tostring(L, -1));
+	if (nr <= 0)
+		thp_argerror(L, 1, "shrink", "nr_to_scan must be positive");
+	if (node >= nr_node_ids || (node < 0 && node != -1))
+		thp_errorf(L, "shrink: no node %lld", (long long)node);
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		if (node != -1 && nid != node)
+			continue;
+		shrink_queue(nid, memcg, (unsigned long)nr);
+		if (memcg)
+			break;	/* a memcg has one queue for every node */
+	}
+}
+
 /*
  * shrink([nr_to_scan]) -> folios split.  Without an argument it is
  * "echo 2 > /proc/sys/vm/drop_caches": every shrinker, repeated while it
- * frees.  With one, a single deferred_split_count + deferred_split_scan
- * of every queue with that nr_to_scan.
+ * frees.  With a number, one deferred_split_count + deferred_split_scan
+ * of every queue with that nr_to_scan; with a table, of the queues it
+ * names: shrink{ node = 1 }, shrink{ memcg = "a", nr_to_scan = 8 }.
  */
 int cmd_shrink(lua_State *L)
 {
 	long before;
 
 	thp_task(L);
-	thp_check_mutable(L, "shrink");
-	before = splits_so_far();
-	if (lua_isnoneornil(L, 1)) {
+	if (lua_istable(L, 1)) {
+		thp_check_mutable(L, "shrink");
+		before = splits_so_far();
+		shrink_table(L);
+	} else if (lua_isnoneornil(L, 1)) {
+		thp_check_mutable(L, "shrink");
+		before = splits_so_far();
 		drop_slab();
 	} else {
 		lua_Integer nr = luaL_checkinteger(L, 1);
@@ -455,18 +496,12 @@ int cmd_shrink(lua_State *L)
 
 		if (nr <= 0)
 			return thp_argerror(L, 1, "shrink", "nr_to_scan must be positive");
-		for (nid = 0; nid < nr_node_ids; nid++) {
-			struct shrink_control sc = { .nid = nid, .nr_to_scan = (unsigned long)nr };
-
-			if (deferred_split_count(&deferred_split_shrinker, &sc))
-				deferred_split_scan(&deferred_split_shrinker, &sc);
-		}
-		while ((memcg = mem_cgroup_iter(memcg))) {
-			struct shrink_control sc = { .memcg = memcg, .nr_to_scan = (unsigned long)nr };
-
-			if (deferred_split_count(&deferred_split_shrinker, &sc))
-				deferred_split_scan(&deferred_split_shrinker, &sc);
-		}
+		thp_check_mutable(L, "shrink");
+		before = splits_so_far();
+		for (nid = 0; nid < nr_node_ids; nid++)
+			shrink_queue(nid, NULL, (unsigned long)nr);
+		while ((memcg = mem_cgroup_iter(memcg)))
+			shrink_queue(0, memcg, (unsigned long)nr);
 	}
 	lua_pushinteger(L, splits_so_far() - before);
 	return 1;

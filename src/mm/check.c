@@ -35,6 +35,7 @@ struct check {
 	long tables[MAX_NUMNODES];	/* expected NR_PAGETABLE */
 	long nr_anon[NR_PAGE_ORDERS];
 	long nr_partial[NR_PAGE_ORDERS];
+	unsigned long memcg_usage[MAX_MEMCGS];	/* pages charged to each group */
 };
 
 static int fail(struct check *c, const char *fmt, ...)
@@ -333,6 +334,10 @@ static int check_folio(struct check *c, struct folio *folio)
 	}
 	if (folio_test_partially_mapped(folio))
 		c->nr_partial[folio_order(folio)]++;
+	if (folio_memcg_id(folio) >= MAX_MEMCGS || (folio_memcg_id(folio) &&
+	    !mem_cgroup_from_id(folio_memcg_id(folio))))
+		return fail(c, "folio pfn %#lx is charged to a memcg that does not exist", pfn);
+	c->memcg_usage[folio_memcg_id(folio)] += nr;
 	return 0;
 }
 
@@ -429,9 +434,13 @@ static int check_counters(struct check *c)
 		if (check_queue(c, &NODE_DATA(nid)->deferred_split_queue, name))
 			return -1;
 	}
-	while ((memcg = mem_cgroup_iter(memcg)))
+	while ((memcg = mem_cgroup_iter(memcg))) {
 		if (check_queue(c, &memcg->deferred_split_queue, memcg->name))
 			return -1;
+		if (memcg->usage != c->memcg_usage[memcg->id])
+			return fail(c, "memcg %s: usage %lu pages, charged folios %lu", memcg->name,
+				    memcg->usage, c->memcg_usage[memcg->id]);
+	}
 	for (order = 2; order < NR_PAGE_ORDERS; order++) {
 		if (mthp_stats[order][MTHP_STAT_NR_ANON] != c->nr_anon[order])
 			return fail(c, "order %d: mTHP nr_anon %ld, anon folios %ld", order,
