@@ -66,10 +66,12 @@ static void add_to_free_list(struct pglist_data *pgdat, struct page *page,
 static void del_from_free_list(struct pglist_data *pgdat, struct page *page,
 			       unsigned int order)
 {
-	list_del_init(&page->buddy_list);
+	__list_del_entry(&page->buddy_list);
 	pgdat->free_area[order].nr_free--;
-	page->_mapcount = -1;
+	page->mapping = 0;	/* every free page but a block's head is scrubbed: */
+	page->index = 0;	/* now this one is too (see free_pages_prepare) */
 	page->buddy_order = 0;
+	page->_mapcount = -1;
 }
 
 /* Bring the next MAX_PAGE_ORDER block of @pgdat into the buddy lists. */
@@ -81,6 +83,9 @@ static bool deferred_grow_node(struct pglist_data *pgdat)
 	if (pfn + MAX_ORDER_NR_PAGES > end)
 		return false;
 	pgdat->init_pfn += MAX_ORDER_NR_PAGES;
+	/* deferred_init_memmap(): a fresh page is zero but for _mapcount */
+	for (unsigned long i = 0; i < MAX_ORDER_NR_PAGES; i++)
+		mem_map[pfn + i]._mapcount = -1;
 	add_to_free_list(pgdat, pfn_to_page(pfn), MAX_PAGE_ORDER);
 	return true;
 }
@@ -206,15 +211,10 @@ void prep_compound_page(struct page *head, unsigned int order)
 	unsigned long i, nr = 1UL << order;
 
 	head->flags |= BIT(PG_head);
+	/* The rest of a tail is as free_pages_prepare() left it: zero, -1, 0. */
 	for (i = 1; i < nr; i++) {
-		struct page *p = head + i;
-
-		p->flags = BIT(PG_tail);
-		p->compound_head = (unsigned long)head;
-		p->_tail_word2 = 0;
-		p->_tail_word3 = 0;
-		p->_mapcount = -1;
-		p->_refcount = 0;
+		head[i].flags = BIT(PG_tail);
+		head[i].compound_head = (unsigned long)head;
 	}
 	folio_set_order(folio, order);
 	folio->_large_mapcount = -1;

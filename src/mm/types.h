@@ -122,10 +122,16 @@ static inline void list_add_tail(struct list_head *n, struct list_head *head)
 	__list_add(n, head->prev, head);
 }
 
-static inline void list_del_init(struct list_head *e)
+/* Unlink, leaving @e's own pointers stale. */
+static inline void __list_del_entry(struct list_head *e)
 {
 	e->next->prev = e->prev;
 	e->prev->next = e->next;
+}
+
+static inline void list_del_init(struct list_head *e)
+{
+	__list_del_entry(e);
 	INIT_LIST_HEAD(e);
 }
 
