@@ -168,6 +168,25 @@ const struct thp_command thp_commands[] = {
 	  "names trace() prints and breakpoint() accepts, and the file of "
 	  "src/mm they live in (named after the kernel's).",
 	  "#kallsyms() > 0", 0 },
+	{ "khugepaged", cmd_khugepaged, "[pages_to_scan | opts]", "integer or table",
+	  "one wake-up of khugepaged",
+	  "Runs khugepaged_do_scan once, synchronously: from where the last "
+	  "wake-up stopped, the mms on khugepaged's list (a process joins "
+	  "at madvise \"hugepage\" or a THP fault, its children at fork) are "
+	  "scanned PMD range by PMD range (hpage_collapse_scan_pmd) and "
+	  "collapsed into THPs (collapse_huge_page) until pages_to_scan pages "
+	  "(default khugepaged/pages_to_scan) are accounted for, honouring "
+	  "khugepaged/max_ptes_none, max_ptes_swap and max_ptes_shared.  "
+	  "Returns the number of THPs made.  With opts { pages_to_scan, "
+	  "explain = true } returns { collapsed, progress, full_scans, "
+	  "mm_slots (pids), scans }: one entry per PMD range scanned or VMA "
+	  "skipped, with pid, addr, len, result (the kernel's scan result, "
+	  "SCAN_EXCEED_NONE_PTE ...), status (as the tracepoint prints it), "
+	  "none_or_zero, referenced, unmapped, pfn and why, the reason in "
+	  "words.",
+	  "local a = mmap(\"2M\", { nohuge = true }); touch(a, \"2M\", \"w\"); "
+	  "madvise(a, \"2M\", \"hugepage\"); print(khugepaged())",
+	  CMD_MUTATES },
 	{ "kpagecount", cmd_kpagecount, "pfn", "integer",
 	  "/proc/kpagecount for a pfn",
 	  "Returns the number of times the page is mapped, as "
@@ -184,16 +203,19 @@ const struct thp_command thp_commands[] = {
 	  "anon-exclusive ...) and the names of its bits.",
 	  "local a = mmap(\"2M\", { huge = true }); fault(a, \"w\"); print(kpageflags(folio(a).pfn))",
 	  CMD_PROMPT },
-	{ "madvise", cmd_madvise, "addr, len, advice", "nothing",
+	{ "madvise", cmd_madvise, "addr, len, advice", "nothing (collapse: integer, string, table)",
 	  "give advice about a range",
 	  "advice is \"hugepage\" or \"nohugepage\" (set or clear VM_HUGEPAGE, "
 	  "splitting and merging VMAs), \"dontneed\" (zap the pages, VMAs "
 	  "untouched: the path that splits a PMD in zap_pmd_range), \"free\" "
 	  "(lazy free), \"pageout\" (reclaim: with no swap device a THP is "
 	  "split and stays mapped, as on the live kernel), \"dontfork\", "
-	  "\"dofork\", \"wipeonfork\", \"keeponfork\", or \"remove\" "
-	  "(EINVAL on private memory).  \"collapse\" is not supported yet.  "
-	  "The range must be mapped.",
+	  "\"dofork\", \"wipeonfork\", \"keeponfork\", \"remove\" "
+	  "(EINVAL on private memory), or \"collapse\" (MADV_COLLAPSE: each "
+	  "whole PMD range becomes a THP, whatever the sysfs settings and "
+	  "khugepaged's limits; returns 0 or -errno, its name, and a report "
+	  "per range as khugepaged{explain = true} gives).  The range must "
+	  "be mapped.",
 	  "madvise(mmap(\"2M\"), \"2M\", \"hugepage\")", CMD_MUTATES },
 	{ "memcg", cmd_memcg, "name [, opts]", "table",
 	  "a memory cgroup",

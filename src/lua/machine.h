@@ -69,6 +69,10 @@ int cmd_split_pmd(lua_State *L);
 int cmd_split_folio(lua_State *L);
 int cmd_split_huge_pages(lua_State *L);
 int cmd_shrink(lua_State *L);
+int cmd_khugepaged(lua_State *L);
+/* madvise(addr, len, "collapse") after its checks: returns 3 values. */
+int thp_madvise_collapse(lua_State *L, struct mm_struct *mm, unsigned long addr,
+			 unsigned long len);
 
 int cmd_walk(lua_State *L);
 int cmd_folio(lua_State *L);

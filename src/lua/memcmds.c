@@ -194,7 +194,7 @@ static void check_no_lazyfree(lua_State *L, struct mm_struct *mm, unsigned long 
 	}
 }
 
-/* madvise(addr, len, advice) */
+/* madvise(addr, len, advice); "collapse" returns values (see collapsecmds.c) */
 int cmd_madvise(lua_State *L)
 {
 	unsigned long addr = thp_check_page_addr(L, 1, "madvise");
@@ -204,9 +204,9 @@ int cmd_madvise(lua_State *L)
 	int err;
 
 	thp_check_mutable(L, "madvise");
-	if (advice == MADV_COLLAPSE)
-		return thp_errorf(L, "madvise: \"collapse\" is not supported yet");
 	check_mapped(L, t->mm, addr, len, "madvise");
+	if (advice == MADV_COLLAPSE)
+		return thp_madvise_collapse(L, t->mm, addr, len);
 	if (advice == MADV_PAGEOUT)
 		check_no_lazyfree(L, t->mm, addr, len);
 	err = do_madvise(t->mm, addr, len, advice);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "huge_mm.h"
+#include "khugepaged.h"
 #include "slab.h"
 
 struct task_struct *current;
@@ -70,6 +71,7 @@ void mmput(struct mm_struct *mm)
 {
 	if (--mm->mm_users)
 		return;
+	khugepaged_exit(mm);	/* before exit_mmap, as __mmput does */
 	exit_mmap(mm);
 	pagetable_free(mm->pgd);
 	mm_id_used[mm->mm_id] = 0;

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "khugepaged.h"
 #include "memcontrol.h"
 #include "rmap.h"
 
@@ -108,6 +109,9 @@ unsigned long thp_vma_allowable_orders(struct vm_area_struct *vma,
 		if (hugepage_global_always() ||
 		    ((vm_flags & VM_HUGEPAGE) && hugepage_global_enabled()))
 			mask |= huge_anon_orders_inherit;
+		/* MADV_COLLAPSE ignores them (FACTS.md "MADV_COLLAPSE", nomadv) */
+		if (type == TVA_FORCED_COLLAPSE)
+			mask = THP_ORDERS_ALL_ANON;
 		orders &= mask & THP_ORDERS_ALL_ANON;
 	} else {
 		/* shmem decides for itself in shmem_allowable_huge_orders() */
@@ -329,6 +333,7 @@ vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
 		return VM_FAULT_FALLBACK;
 	if (vmf_anon_prepare(vmf))
 		return VM_FAULT_OOM;
+	khugepaged_enter_vma(vma, vma->vm_flags);
 	if ((vmf->flags & FAULT_FLAG_WRITE) || !transparent_hugepage_use_zero_page())
 		return __do_huge_pmd_anonymous_page(vmf);
 	pgtable = pte_alloc_one(vma->vm_mm);

@@ -174,6 +174,7 @@ unsigned long deferred_split_scan(struct shrinker *shrink, struct shrink_control
 unsigned long shrink_slab(int nid, struct mem_cgroup *memcg, int priority);
 unsigned long drop_slab(void);
 bool folio_isolate_lru(struct folio *folio);
+void folio_putback_lru(struct folio *folio);
 void reclaim_pages(struct folio **folios, int nr);
 
 void thp_reset(void);

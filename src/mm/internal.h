@@ -125,6 +125,7 @@ void pgtable_trans_huge_deposit(struct mm_struct *mm, pmd_t *pmdp, struct page *
 struct page *pgtable_trans_huge_withdraw(struct mm_struct *mm, pmd_t *pmdp);
 pmd_t pmdp_invalidate(struct vm_area_struct *vma, unsigned long address, pmd_t *pmdp);
 pmd_t pmdp_huge_clear_flush(struct vm_area_struct *vma, unsigned long address, pmd_t *pmdp);
+pmd_t pmdp_collapse_flush(struct vm_area_struct *vma, unsigned long address, pmd_t *pmdp);
 pte_t ptep_clear_flush(struct vm_area_struct *vma, unsigned long address, pte_t *ptep);
 void pmdp_set_wrprotect(struct mm_struct *mm, unsigned long addr, pmd_t *pmdp);
 int pmdp_set_access_flags(struct vm_area_struct *vma, unsigned long address,

@@ -8,11 +8,13 @@
  * -> zap_pte_range -> deferred_split_folio.  MADV_FREE and MADV_PAGEOUT
  * walk the PMDs: a THP wholly inside the range is handled whole, a THP
  * only partly inside is split first (FACTS.md "MADV_FREE",
- * "MADV_PAGEOUT without swap").
+ * "MADV_PAGEOUT without swap").  MADV_COLLAPSE is madvise_collapse()
+ * of khugepaged.c.
  */
 #include "internal.h"
 
 #include "huge_mm.h"
+#include "khugepaged.h"
 #include "rmap.h"
 
 static int hugepage_madvise(struct vm_area_struct *vma, unsigned long start,
@@ -20,10 +22,13 @@ static int hugepage_madvise(struct vm_area_struct *vma, unsigned long start,
 {
 	unsigned long flags = vma->vm_flags;
 
-	if (advice == MADV_HUGEPAGE)
+	if (advice == MADV_HUGEPAGE) {
 		flags = (flags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE;
-	else
+		/* khugepaged may scan it now, without waiting for a fault */
+		khugepaged_enter_vma(vma, flags);
+	} else {
 		flags = (flags & ~VM_HUGEPAGE) | VM_NOHUGEPAGE;
+	}
 	return vma_modify_flags(vma, start, end, flags) ? 0 : -ENOMEM;
 }
 
@@ -312,6 +317,8 @@ static int madvise_vma_behavior(struct vm_area_struct *vma, unsigned long start,
 		return madvise_pageout(vma, start, end);
 	case MADV_REMOVE:
 		return madvise_remove(vma);
+	case MADV_COLLAPSE:
+		return madvise_collapse(vma, start, end);
 	default:
 		return -EINVAL;
 	}

@@ -230,6 +230,7 @@ struct vm_area_struct {
 enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
 
 /* mm->flags bits */
+#define MMF_VM_HUGEPAGE		17	/* on khugepaged's list */
 #define MMF_HUGE_ZERO_FOLIO	23
 #define MMF_DISABLE_THP		24
 #define MMF_HAS_PINNED		27	/* FOLL_PIN has run; never cleared */

@@ -10,6 +10,7 @@
 #include "internal.h"
 
 #include "huge_mm.h"
+#include "khugepaged.h"
 #include "rmap.h"
 
 /* mmap_base with ADDR_NO_RANDOMIZE: TASK_SIZE minus the 128 MiB stack gap. */
@@ -234,6 +235,7 @@ int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 	struct vm_area_struct *mpnt, *tmp;
 
 	KFUNC(0, NULL);
+	khugepaged_fork(mm, oldmm);
 	for_each_vma(oldmm, mpnt) {
 		if (mpnt->vm_flags & VM_DONTCOPY)
 			continue;

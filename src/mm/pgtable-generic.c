@@ -67,6 +67,18 @@ pmd_t pmdp_huge_clear_flush(struct vm_area_struct *vma, unsigned long address,
 	return pmdp_huge_get_and_clear(vma->vm_mm, address, pmdp);
 }
 
+/* Unhook the PTE table under @pmdp (a collapse); returns the old PMD. */
+pmd_t pmdp_collapse_flush(struct vm_area_struct *vma, unsigned long address, pmd_t *pmdp)
+{
+	pmd_t pmd;
+
+	KFUNC(address, NULL);
+	pmd = pmdp_huge_get_and_clear(vma->vm_mm, address, pmdp);
+	VM_BUG_ON(pmd_trans_huge(pmd));
+	KNOTE("pmd %#llx -> 0: the PTE table is unhooked", (unsigned long long)pmd_val(pmd));
+	return pmd;
+}
+
 pte_t ptep_clear_flush(struct vm_area_struct *vma, unsigned long address, pte_t *ptep)
 {
 	return ptep_get_and_clear(vma->vm_mm, address, ptep);

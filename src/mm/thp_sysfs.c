@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "huge_mm.h"
+#include "khugepaged.h"
 
 #define THP_DIR "transparent_hugepage/"
 
@@ -169,7 +170,6 @@ struct uint_attr {
 	bool ro;
 };
 
-static unsigned int khugepaged_full_scans, khugepaged_pages_collapsed;
 static unsigned int khugepaged_defrag = 1;
 
 static const struct uint_attr khugepaged_attrs[] = {
@@ -189,8 +189,6 @@ void thp_sysfs_reset(void)
 	khugepaged_scan_sleep_millisecs = 10000;
 	khugepaged_alloc_sleep_millisecs = 60000;
 	khugepaged_defrag = 1;
-	khugepaged_full_scans = 0;
-	khugepaged_pages_collapsed = 0;
 }
 
 /* "hugepages-64kB/..." -> order 4, and the rest of the path; -1 if none. */

@@ -251,7 +251,7 @@ void ktrace_unwind(void)
 
 static bool field_is_hex(const char *key)
 {
-	static const char *const hex[] = { "addr", "pte", "pmd", "pfn", "mm" };
+	static const char *const hex[] = { "addr", "pte", "pmd", "pfn", "mm", "scan_pfn" };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(hex); i++)

@@ -122,7 +122,7 @@ bool folio_isolate_lru(struct folio *folio)
 	return true;
 }
 
-static void folio_putback_lru(struct folio *folio)
+void folio_putback_lru(struct folio *folio)
 {
 	folio_set_lru(folio);
 	folio_put(folio);

@@ -175,7 +175,6 @@ step("fork after keeponfork")
 exit(c)
 
 -- Bad input.
-t.raises(function() madvise(a, "2M", "collapse") end, "not supported yet", "collapse")
 t.raises(function() madvise(a + 4 * MB, "2M", "free") end, "not mapped", "free of a hole")
 step("the bad input")
 

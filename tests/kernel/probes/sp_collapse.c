@@ -17,6 +17,8 @@
  *   ptethp    : a PMD THP whose PMD was split by mprotect(4K RO) and
  *               mprotect back (VMA merged again): one VMA, 512 PTEs
  *               mapping one order-9 folio
+ *   freed     : all 512 written, then MADV_FREE (lazyfree, PTEs old and
+ *               clean)
  * Prints the return value/errno, counter deltas, smaps, value check, and
  * the huge_memory trace events (private debugfs mount, own instance).
  *
@@ -46,7 +48,7 @@ static void print_formats(void)
 	}
 }
 
-enum prep { FULL, PART, NONE, ZAPPED, ZERO, HZP, THP, NOMADV, NOHUGE, PTETHP };
+enum prep { FULL, PART, NONE, ZAPPED, ZERO, HZP, THP, NOMADV, NOHUGE, PTETHP, FREED };
 
 static void one(const char *name, enum prep how, int r)
 {
@@ -63,7 +65,7 @@ static void one(const char *name, enum prep how, int r)
 		    MADV_NOHUGEPAGE))
 		sp_die("madvise");
 	switch (how) {
-	case FULL: case ZAPPED: case NOMADV: case NOHUGE: case THP:
+	case FULL: case ZAPPED: case NOMADV: case NOHUGE: case THP: case FREED:
 		n = 512;
 		sp_fill(p, SP_PMD, tag);
 		break;
@@ -94,6 +96,8 @@ static void one(const char *name, enum prep how, int r)
 		madvise(p, SP_PMD, MADV_DONTNEED);
 		n = 0;
 	}
+	if (how == FREED && madvise(p, SP_PMD, MADV_FREE))
+		sp_die("madvise free");
 	sp_snap_take(&z);
 	if (how == NOMADV) {
 		/* MADV_HUGEPAGE then MADV_NOHUGEPAGE... neither: there is no
@@ -152,6 +156,7 @@ int main(int argc, char **argv)
 		one("nomadv", NOMADV, r);
 		one("nohuge", NOHUGE, r);
 		one("ptethp", PTETHP, r);
+		one("freed", FREED, r);
 	}
 	return 0;
 }

@@ -10,6 +10,10 @@
  *   unref   : full512, then clear_refs 1 (young bits cleared)
  *   shared  : full512, then fork (child sleeps): all 512 PTEs shared
  *             (max_ptes_shared 256 -> expect exceed_shared_pte)
+ *   free    : full512, then MADV_FREE (young and dirty bits cleared, the
+ *             folios lazyfree)
+ *   ptethp  : a PMD THP written under MADV_HUGEPAGE, its PMD split by
+ *             mprotect(4K RO) and back: 512 PTEs of one order-9 folio
  * Each case waits up to 20 s for AnonHugePages to become 2048 kB (polling
  * every 20 ms) and reports the time, counter deltas (pages_collapsed,
  * full_scans, thp_collapse_alloc, ...) and the huge_memory trace events by
@@ -35,7 +39,7 @@ static double now(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-enum kcase { FULL, PART, NONE0, UNREF, SHARED };
+enum kcase { FULL, PART, NONE0, UNREF, SHARED, FREE, PTETHP };
 
 static void one(const char *name, enum kcase k, int r, double wait_s)
 {
@@ -47,9 +51,14 @@ static void one(const char *name, enum kcase k, int r, double wait_s)
 	pid_t child = -1;
 
 	printf("== %s run %d\n", name, r);
-	if (madvise(p, SP_PMD, MADV_NOHUGEPAGE))
+	if (madvise(p, SP_PMD, k == PTETHP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
 		sp_die("madvise");
 	sp_fill(p, n * SP_PAGE, tag);
+	if (k == PTETHP && (mprotect(p + SP_PAGE, SP_PAGE, PROT_READ) ||
+			    mprotect(p + SP_PAGE, SP_PAGE, PROT_READ | PROT_WRITE)))
+		sp_die("mprotect");
+	if (k == FREE && madvise(p, SP_PMD, MADV_FREE))
+		sp_die("madvise free");
 	if (k == NONE0)
 		sp_set(KH "max_ptes_none", "0");
 	if (k == UNREF)
@@ -116,6 +125,8 @@ int main(int argc, char **argv)
 		one("none0", NONE0, r, 3);
 		one("unref", UNREF, r, 3);
 		one("shared", SHARED, r, 3);
+		one("free", FREE, r, 3);
+		one("ptethp", PTETHP, r, 20);
 	}
 	sp_restore_all();
 	for (i = 0; files[i]; i++) {
