@@ -812,8 +812,8 @@ static int starts_with_command(lua_State *L, const char *line)
 		return 0;
 	lua_pushglobaltable(L);
 	lua_pushstring(L, c->name);
-	still = lua_rawget(L, -2) == LUA_TFUNCTION &&
-		lua_tocfunction(L, -1) == c->fn;
+	lua_rawget(L, -2);
+	still = thp_command_is(L, -1, c);
 	lua_pop(L, 2);
 	return still;
 }

@@ -21,6 +21,7 @@
 #include "prompt.h"
 #include "show.h"
 #include "util.h"
+#include "mm/trace.h"
 
 static int cmd_commands(lua_State *L);
 static int cmd_help(lua_State *L);
@@ -79,7 +80,8 @@ const struct thp_command thp_commands[] = {
 	  "node (queue \"node0\") and per memory cgroup (\"memcg:name\"), in "
 	  "queue order, each as folio() shows it plus its queue.",
 	  "deferred_list()", CMD_PROMPT },
-	{ "dump_pagetable", cmd_dump_pagetable, "[addr [, len]]", "table",
+	{ "dump_pagetable", cmd_dump_pagetable,
+	  "[addr [, len]] | {addr=, len=, format=, file=}", "table or string",
 	  "the page tables of the process",
 	  "Walks the current process's page tables (over [addr, addr+len), "
 	  "one page if len is omitted, all of them without addr) and returns "
@@ -88,7 +90,10 @@ const struct thp_command thp_commands[] = {
 	  "refcount, mapcount), PTE tables with runs of entries mapping "
 	  "consecutive pages, migration entries, the zero page, and the PTE "
 	  "tables deposited beside huge PMDs.  Printed at the prompt as an "
-	  "indented tree.",
+	  "indented tree.  format = \"dot\" returns Graphviz DOT of the tree "
+	  "instead (THP leaves bold blue, deposited tables dashed, migration "
+	  "entries red, zero pages grey), \"svg\" renders it with dot; file "
+	  "= also writes it.",
 	  "dump_pagetable()", CMD_PROMPT },
 	{ "events", cmd_events, "[on]", "list of events",
 	  "record trace events",
@@ -374,6 +379,24 @@ const struct thp_command thp_commands[] = {
 	  "pin).",
 	  "local a = mmap(\"2M\", { huge = true }); fault(a, \"w\"); print(split_folio(a))",
 	  CMD_MUTATES },
+	{ "split_history", cmd_split_history, "[addr | {addr=, pfn=, format=, file=}]",
+	  "list, table or string",
+	  "what became of a folio: its splits as a tree",
+	  "Every folio split since boot is recorded (the newest 65536): "
+	  "{ seq, pfn, order, orders, new_order, split_at, anon, cause }, "
+	  "where orders lists the orders of the pieces cut (one for a uniform "
+	  "split, a halving series for a non-uniform one) and cause the "
+	  "command that ran.  Without an argument, returns the records.  With "
+	  "the page mapped at addr, or {pfn=N}, returns the tree of splits "
+	  "that made the folio holding it: the first recorded ancestor at the "
+	  "root, each node { pfn, order, seq, cause, children }, each piece "
+	  "not split since { pfn, order, state = \"in use\"|\"free\"|"
+	  "\"reused\", refcount, mapcount }, target set along the path to "
+	  "the page.  format = \"dot\" or \"svg\" returns the Graphviz "
+	  "picture instead (file = also writes it).",
+	  "local a = mmap(\"2M\", { huge = true }); fault(a, \"w\"); write(a, 1); "
+	  "split_folio(a); print(split_history{addr = a, format = \"dot\"})",
+	  CMD_PROMPT },
 	{ "split_huge_pages", cmd_split_huge_pages, "line", "integer, string, table",
 	  "write to debugfs split_huge_pages",
 	  "Parses line as the kernel parses a write to "
@@ -475,12 +498,38 @@ const struct thp_command *thp_command_find(const char *name)
 	return NULL;
 }
 
+/*
+ * Every command runs through here so that the machine knows which one
+ * split a folio (split_history()).  Commands run from a breakpoint's
+ * nested prompt only inspect: the interrupted command stays the cause.
+ */
+static int run_command(lua_State *L)
+{
+	const struct thp_command *c = &thp_commands[lua_tointeger(L, lua_upvalueindex(1))];
+
+	if (kbreak_depth == 0)
+		split_cause = c->name;
+	return c->fn(L);
+}
+
+int thp_command_is(lua_State *L, int idx, const struct thp_command *c)
+{
+	int same;
+
+	if (lua_tocfunction(L, idx) != run_command || !lua_getupvalue(L, idx, 1))
+		return 0;
+	same = lua_tointeger(L, -1) == c - thp_commands;
+	lua_pop(L, 1);
+	return same;
+}
+
 void thp_commands_open(lua_State *L)
 {
 	const struct thp_command *c;
 
 	for (c = thp_commands; c->name != NULL; c++) {
-		lua_pushcfunction(L, c->fn);
+		lua_pushinteger(L, c - thp_commands);
+		lua_pushcclosure(L, run_command, 1);
 		lua_setglobal(L, c->name);
 	}
 }

@@ -35,6 +35,8 @@ extern const struct thp_command thp_commands[];
 
 /* The row for @name, or NULL. */
 const struct thp_command *thp_command_find(const char *name);
+/* Is the value at @idx the function thp_commands_open() made for @c? */
+int thp_command_is(lua_State *L, int idx, const struct thp_command *c);
 
 /* Register every command as a global of @L. */
 void thp_commands_open(lua_State *L);

@@ -78,6 +78,7 @@ int cmd_walk(lua_State *L);
 int cmd_folio(lua_State *L);
 int cmd_page(lua_State *L);
 int cmd_dump_pagetable(lua_State *L);
+int cmd_split_history(lua_State *L);
 int cmd_vmstat(lua_State *L);
 int cmd_meminfo(lua_State *L);
 int cmd_smaps(lua_State *L);

@@ -706,21 +706,23 @@ static void push_dump(lua_State *L, struct dump *d, struct task_struct *t)
 	lua_setfield(L, -2, "entries");
 }
 
-/* DOT text of the tree on top of the stack, by lua/thpsh/dot.lua. */
-static void to_dot(lua_State *L)
+/* Replace the value on top of the stack by thpsh.<module>.<fn>(value). */
+static void lua_module_call(lua_State *L, const char *module, const char *fn)
 {
 	lua_getglobal(L, "require");
-	lua_pushliteral(L, "thpsh.dot");
+	lua_pushstring(L, module);
 	lua_call(L, 1, 1);
-	lua_getfield(L, -1, "render");
+	lua_getfield(L, -1, fn);
 	lua_pushvalue(L, -3);
 	lua_call(L, 1, 1);
+	lua_replace(L, -3);
+	lua_pop(L, 1);
 }
 
 /* Pipe the DOT text on top of the stack through Graphviz: SVG text. */
-static void to_svg(lua_State *L)
+static void to_svg(lua_State *L, const char *cmd)
 {
-	char tmp[] = "/tmp/thpsh-dot.XXXXXX", cmd[64];
+	char tmp[] = "/tmp/thpsh-dot.XXXXXX", shell[64];
 	luaL_Buffer b;
 	size_t len;
 	const char *dot = lua_tolstring(L, -1, &len);
@@ -732,30 +734,60 @@ static void to_svg(lua_State *L)
 	if (fd < 0 || write(fd, dot, len) != (ssize_t)len) {
 		if (fd >= 0)
 			close(fd), unlink(tmp);
-		thp_errorf(L, "dump_pagetable: cannot write a temporary file");
+		thp_errorf(L, "%s: cannot write a temporary file", cmd);
 	}
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "dot -Tsvg %s 2>/dev/null", tmp);
-	out = popen(cmd, "r");
+	snprintf(shell, sizeof(shell), "dot -Tsvg %s 2>/dev/null", tmp);
+	out = popen(shell, "r");
 	luaL_buffinit(L, &b);
 	while (out && (n = fread(buf, 1, sizeof(buf), out)) > 0)
 		luaL_addlstring(&b, buf, n);
 	if (!out || pclose(out)) {
 		unlink(tmp);
-		thp_errorf(L, "dump_pagetable: format \"svg\" needs Graphviz's dot, which failed or is missing");
+		thp_errorf(L, "%s: format \"svg\" needs Graphviz's dot, which failed or is missing",
+			   cmd);
 	}
 	unlink(tmp);
 	luaL_pushresult(&b);
 }
 
-static void write_file(lua_State *L, const char *path)
+static void write_file(lua_State *L, const char *path, const char *cmd)
 {
 	size_t len;
 	const char *text = lua_tolstring(L, -1, &len);
 	FILE *f = fopen(path, "w");
 
 	if (!f || fwrite(text, 1, len, f) != len || fclose(f))
-		thp_errorf(L, "dump_pagetable: cannot write %s", path);
+		thp_errorf(L, "%s: cannot write %s", cmd, path);
+}
+
+/* The options format = "table"|"dot"|"svg" and file of table @arg. */
+static int picture_opts(lua_State *L, int arg, const char **file)
+{
+	static const char *const formats[] = { "table", "dot", "svg", NULL };
+	int format = 0;
+
+	*file = NULL;
+	if (!lua_istable(L, arg))
+		return 0;
+	if (lua_getfield(L, arg, "format") != LUA_TNIL)
+		format = luaL_checkoption(L, -1, NULL, formats);
+	if (lua_getfield(L, arg, "file") != LUA_TNIL)
+		*file = luaL_checkstring(L, -1);
+	lua_pop(L, 2);
+	return format;
+}
+
+/* Turn the tree on top of the stack into the picture asked for. */
+static void picture(lua_State *L, const char *cmd, const char *module, int format,
+		    const char *file)
+{
+	if (format >= 1)
+		lua_module_call(L, module, "render");
+	if (format == 2)
+		to_svg(L, cmd);
+	if (file)
+		write_file(L, file, cmd);
 }
 
 /*
@@ -770,19 +802,14 @@ int cmd_dump_pagetable(lua_State *L)
 {
 	struct task_struct *t = thp_task(L);
 	struct dump d = { L, t->mm, 0, TASK_SIZE };
-	static const char *const formats[] = { "table", "dot", "svg", NULL };
-	const char *file = NULL;
-	int format = 0, arg_addr = 1, arg_len = 2;
+	const char *file;
+	int format = picture_opts(L, 1, &file), arg_addr = 1, arg_len = 2;
 
 	if (lua_istable(L, 1)) {
 		lua_getfield(L, 1, "addr");
 		lua_getfield(L, 1, "len");
 		arg_addr = lua_gettop(L) - 1;
 		arg_len = lua_gettop(L);
-		if (lua_getfield(L, 1, "format") != LUA_TNIL)
-			format = luaL_checkoption(L, -1, NULL, formats);
-		if (lua_getfield(L, 1, "file") != LUA_TNIL)
-			file = luaL_checkstring(L, -1);
 	}
 	if (!lua_isnoneornil(L, arg_addr)) {
 		d.start = (unsigned long)thp_checkaddr(L, arg_addr, "dump_pagetable") & PAGE_MASK;
@@ -792,12 +819,98 @@ int cmd_dump_pagetable(lua_State *L)
 			return thp_errorf(L, "dump_pagetable: range is outside the address space");
 	}
 	push_dump(L, &d, t);
-	if (format >= 1)
-		to_dot(L);
-	if (format == 2)
-		to_svg(L);
-	if (file)
-		write_file(L, file);
+	picture(L, "dump_pagetable", "thpsh.dot", format, file);
+	return 1;
+}
+
+/* ---- split_history() ---- */
+
+/* history_now(pfn) -> the folio holding pfn now ({pfn, order, refcount, mapcount}), or nil if free. */
+static int history_now(lua_State *L)
+{
+	lua_Integer pfn = luaL_checkinteger(L, 1);
+	struct page *page;
+	struct folio *folio;
+
+	if (pfn < 0 || (unsigned long)pfn >= max_pfn)
+		return 0;
+	page = pfn_to_page((unsigned long)pfn);
+	if (page_is_free(page))
+		return 0;
+	folio = page_folio(page);
+	lua_newtable(L);
+	thp_setint(L, "pfn", (long long)folio_pfn(folio));
+	thp_setint(L, "order", folio_order(folio));
+	thp_setint(L, "refcount", folio_ref_count(folio));
+	thp_setint(L, "mapcount", page_is_table(page) || page->flags & BIT(PG_reserved) ?
+		   0 : folio_mapcount(folio));
+	thp_setbool(L, "table", page_is_table(page));
+	return 1;
+}
+
+static void push_split_record(lua_State *L, const struct split_record *r)
+{
+	int o, n = 0;
+
+	lua_createtable(L, 0, 8);
+	thp_setint(L, "seq", (long long)r->seq);
+	thp_setint(L, "pfn", (long long)r->pfn);
+	thp_setint(L, "order", r->order);
+	thp_setint(L, "split_at", (long long)r->split_at);
+	thp_setbool(L, "anon", r->anon);
+	if (r->cause)
+		thp_setstr(L, "cause", r->cause);
+	lua_newtable(L);
+	for (o = r->order - 1; o >= 0; o--)
+		if (r->orders & (1U << o)) {
+			lua_pushinteger(L, o);
+			lua_rawseti(L, -2, ++n);
+		}
+	lua_setfield(L, -2, "orders");
+	thp_setint(L, "new_order", __builtin_ctz(r->orders | 1U << r->order));
+}
+
+/*
+ * split_history([addr | {addr =, pfn =, pid =, format =, file =}]) ->
+ * every folio split recorded since boot; with a page (mapped at addr,
+ * or a pfn), the tree of the splits that made the folio holding it now,
+ * built by lua/thpsh/history.lua; with format, its DOT or SVG.
+ */
+int cmd_split_history(lua_State *L)
+{
+	struct task_struct *t = lua_istable(L, 1) ? thp_opt_task(L, 1, "split_history") :
+				thp_task(L);
+	const char *file;
+	int format = picture_opts(L, 1, &file), arg = 1;
+	unsigned long pfn;
+	size_t i, n = split_history_count();
+
+	if (lua_istable(L, 1) && lua_getfield(L, 1, "pfn") == LUA_TNIL) {
+		if (lua_getfield(L, 1, "addr") == LUA_TNIL && format)
+			return thp_errorf(L, "split_history: a picture needs addr or pfn");
+		arg = lua_gettop(L);
+	}
+	lua_settop(L, arg);
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; i < n; i++) {
+		push_split_record(L, split_history_get(i));
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	if (lua_isnil(L, arg) || lua_isnone(L, arg))
+		return 1;
+	pfn = page_to_pfn(arg_page(L, arg, "split_history", t));
+	if (pfn == zero_pfn)
+		return thp_errorf(L, "split_history: that address maps the shared zero page; "
+				  "give {pfn = N}");
+	lua_getglobal(L, "require");
+	lua_pushliteral(L, "thpsh.history");
+	lua_call(L, 1, 1);
+	lua_getfield(L, -1, "tree");
+	lua_pushvalue(L, -3);
+	lua_pushinteger(L, (lua_Integer)pfn);
+	lua_pushcfunction(L, history_now);
+	lua_call(L, 3, 1);
+	picture(L, "split_history", "thpsh.history", format, file);
 	return 1;
 }
 

@@ -1105,12 +1105,15 @@ static void __split_folio_to_order(struct folio *folio, int old_order, int new_o
  * Uniform split: every piece gets @new_order.  Non-uniform (buddy-like)
  * split: halve repeatedly, always the half holding @split_at, so only
  * that piece reaches @new_order.  Order-1 anonymous folios are skipped.
+ * The split is logged for split_history() (thpsh's, not the kernel's).
  */
 static int __split_unmapped_folio(struct folio *folio, int new_order,
 				  struct page *split_at, bool uniform_split)
 {
 	const bool is_anon = folio_test_anon(folio);
-	int old_order = folio_order(folio);
+	const unsigned long pfn = folio_pfn(folio);
+	int old_order = folio_order(folio), orig_order = old_order;
+	unsigned int orders = 0;
 	int split_order;
 
 	KFUNC(0, folio);
@@ -1121,6 +1124,7 @@ static int __split_unmapped_folio(struct folio *folio, int new_order,
 		if (split_order == 1)
 			continue;	/* no order-1 folios, see mm_types.h */
 		__split_folio_to_order(folio, old_order, split_order);
+		orders |= 1U << split_order;
 		if (is_anon) {
 			mod_mthp_stat(old_order, MTHP_STAT_NR_ANON, -1);
 			mod_mthp_stat(split_order, MTHP_STAT_NR_ANON, nr_new_folios);
@@ -1130,6 +1134,7 @@ static int __split_unmapped_folio(struct folio *folio, int new_order,
 		folio = page_folio(split_at);
 		old_order = split_order;
 	}
+	split_history_add(pfn, orig_order, page_to_pfn(split_at), orders, is_anon);
 	return 0;
 }
 

@@ -46,6 +46,7 @@ int mm_boot(unsigned long mem_bytes, int nr_nodes)
 	int err;
 
 	ktrace_unwind();
+	split_history_clear();
 	mm_machine_destroy();
 	fork_reset();
 	gup_reset();

@@ -326,6 +326,42 @@ const struct tp_event *trace_events_get(size_t i)
 	return i < nr_events ? &events[i] : NULL;
 }
 
+/* The split history: a ring of the newest records */
+
+const char *split_cause;
+static struct split_record *splits;
+static unsigned long nr_splits;		/* ever recorded since the clear */
+
+void split_history_add(unsigned long pfn, int order, unsigned long split_at,
+		       unsigned int orders, bool anon)
+{
+	struct split_record *r;
+
+	if (!splits && !(splits = malloc(SPLIT_HISTORY_MAX * sizeof(*splits))))
+		return;
+	r = &splits[nr_splits % SPLIT_HISTORY_MAX];
+	*r = (struct split_record){ .seq = ++nr_splits, .pfn = pfn, .split_at = split_at,
+		.cause = split_cause, .orders = (unsigned short)orders,
+		.order = (unsigned char)order, .anon = anon };
+}
+
+size_t split_history_count(void)
+{
+	return nr_splits < SPLIT_HISTORY_MAX ? nr_splits : SPLIT_HISTORY_MAX;
+}
+
+const struct split_record *split_history_get(size_t i)
+{
+	size_t n = split_history_count();
+
+	return i < n ? &splits[(nr_splits - n + i) % SPLIT_HISTORY_MAX] : NULL;
+}
+
+void split_history_clear(void)
+{
+	nr_splits = 0;
+}
+
 /* Breakpoints */
 
 void kbreak_set_hook(kbreak_hook_t fn, void *arg)

@@ -105,6 +105,28 @@ void __tp_emit(const struct tp_event *ev);
 		}							\
 	} while (0)
 
+/*
+ * The split history: one record per folio split, so that split_history()
+ * can draw what became of a folio.  thpsh's own; the kernel keeps none.
+ * The newest SPLIT_HISTORY_MAX records are kept.
+ */
+#define SPLIT_HISTORY_MAX	65536
+struct split_record {
+	unsigned long seq;	/* 1, 2, ... since boot */
+	unsigned long pfn;	/* the folio that was split */
+	unsigned long split_at;	/* the pfn the pieces were cut around */
+	const char *cause;	/* the command that ran, or NULL */
+	unsigned short orders;	/* bit n: pieces of order n were cut */
+	unsigned char order;	/* the folio's order before */
+	bool anon;
+};
+extern const char *split_cause;	/* set by the bindings per command */
+void split_history_add(unsigned long pfn, int order, unsigned long split_at,
+		       unsigned int orders, bool anon);
+size_t split_history_count(void);
+const struct split_record *split_history_get(size_t i);	/* 0: oldest */
+void split_history_clear(void);
+
 /* Breakpoints. */
 struct kbreak {
 	const char *func;	/* a name from the kallsyms table */
