@@ -101,24 +101,30 @@ static void scale(unsigned long mem, unsigned long thp_bytes)
 
 /*
  * THP faults on memory the host has already materialized: the best of
- * five rounds of faulting and unmapping @nr THPs.
+ * five rounds of faulting and unmapping @nr THPs, in us a fault.
  */
-static void warm_fault(unsigned long nr)
+static double warm_faults(unsigned long nr)
 {
-	double t0, best = 1e9;
+	double t0, t, best = 1e9;
 	unsigned long a;
 	int round;
 
-	mm_boot(16UL << 30, 1);
 	for (round = 0; round < 6; round++) {
 		a = map_huge(nr * PMD_SIZE);
 		t0 = now();
 		fault_range(a, nr * PMD_SIZE, PMD_SIZE);
-		if (round && now() - t0 < best)	/* round 0 warms the host */
-			best = now() - t0;
+		t = now() - t0;
+		if (round && t < best)	/* round 0 warms the host */
+			best = t;
 		do_vmi_munmap(current->mm, a, nr * PMD_SIZE);
 	}
-	printf("THP fault (warm host memory)  %8.3f us each over %lu\n", best / nr * 1e6, nr);
+	return best / nr * 1e6;
+}
+
+static void warm_fault(unsigned long nr)
+{
+	mm_boot(16UL << 30, 1);
+	printf("THP fault (warm host memory)  %8.3f us each over %lu\n", warm_faults(nr), nr);
 }
 
 /* PMD split alone: split_huge_pmd_address on fresh THPs. */
@@ -158,27 +164,36 @@ static void deferred_split(unsigned long nr)
 	       (now() - t0) / nr * 1e6, nr);
 }
 
-/* Tracing off costs a store and two branches per simulated call. */
+static void count_line(const char *line, void *arg)
+{
+	(void)line;
+	++*(unsigned long *)arg;
+}
+
+/*
+ * What watching costs a THP fault: nothing watching (a store and two
+ * branches per simulated call), a breakpoint set on a function the fault
+ * never calls (every call looks it up), and the graph tracer on with
+ * its lines formatted and thrown away.
+ */
 static void trace_cost(unsigned long nr)
 {
-	double off, on;
-	unsigned long a;
+	unsigned long lines = 0;
+	double off, hooks, graph;
 
 	mm_boot(16UL << 30, 1);
-	a = map_huge(nr * PMD_SIZE);
-	off = now();
-	fault_range(a, nr * PMD_SIZE, PMD_SIZE);
-	off = now() - off;
-	mm_boot(16UL << 30, 1);
-	a = map_huge(nr * PMD_SIZE);
-	ftrace_set_output(NULL, NULL);
-	kbreak_add("zap_pte_range", false, 0);	/* hooks on, never hit */
-	on = now();
-	fault_range(a, nr * PMD_SIZE, PMD_SIZE);
-	on = now() - on;
+	off = warm_faults(nr);
+	kbreak_add("zap_pte_range", false, 0);
+	hooks = warm_faults(nr);
 	kbreak_del("zap_pte_range", false, &(int){ 0 });
-	printf("THP fault, hooks off %.3f us, hooks on (breakpoint set elsewhere) %.3f us\n",
-	       off / nr * 1e6, on / nr * 1e6);
+	ftrace_set_output(count_line, &lines);
+	ftrace_graph_start();
+	graph = warm_faults(nr);
+	ftrace_graph_stop();
+	ftrace_set_output(NULL, NULL);
+	printf("THP fault: tracing off %.3f us, a breakpoint elsewhere %.3f us, "
+	       "graph tracer on %.3f us (%lu lines per fault and unmap, discarded)\n",
+	       off, hooks, graph, lines / (6 * nr));
 }
 
 /* The same scenario on the live kernel: fault, munmap 4K, drop_caches. */
