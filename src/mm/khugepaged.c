@@ -213,7 +213,17 @@ static unsigned int collapse_limit(const struct collapse_control *cc, unsigned i
 	return cc->is_khugepaged ? max : HPAGE_PMD_NR;
 }
 
-static int folio_expected_ref_count(const struct folio *folio);
+/* One reference per mapping, plus the swap or page cache's (include/linux/mm.h). */
+static int folio_expected_ref_count(const struct folio *folio)
+{
+	int ref_count = 0;
+
+	if (folio_test_anon(folio))
+		ref_count += folio_test_swapcache(folio) ? (int)folio_nr_pages(folio) : 0;
+	else if (folio->mapping)
+		ref_count += (int)folio_nr_pages(folio);
+	return ref_count + folio_mapcount(folio);
+}
 
 /* The reason for @r->result in words, from what the scan left in @cc. */
 static void explain_scan(struct collapse_report *r, const struct collapse_control *cc)
@@ -499,18 +509,6 @@ int khugepaged_mm_pids(int *pids, int max)
 }
 
 /* ---- scanning one PMD range ---- */
-
-/* One reference per mapping, plus the swap or page cache's (include/linux/mm.h). */
-static int folio_expected_ref_count(const struct folio *folio)
-{
-	int ref_count = 0;
-
-	if (folio_test_anon(folio))
-		ref_count += folio_test_swapcache(folio) ? (int)folio_nr_pages(folio) : 0;
-	else if (folio->mapping)
-		ref_count += (int)folio_nr_pages(folio);
-	return ref_count + folio_mapcount(folio);
-}
 
 static struct page *pmd_pgtable(pmd_t pmd)
 {
@@ -1019,11 +1017,16 @@ static void collect_mm_slot(struct mm_slot *slot)
 	}
 }
 
-/* khugepaged skips a VMA no THP may go into, or one it cannot collapse. */
+/*
+ * khugepaged skips a VMA no THP may go into, or one it cannot collapse;
+ * the report leaves out the VMAs too small for any THP.
+ */
 static bool khugepaged_skip_vma(struct vm_area_struct *vma, struct collapse_control *cc)
 {
 	if (!thp_vma_allowable_order(vma, vma->vm_flags, TVA_KHUGEPAGED, PMD_ORDER)) {
-		collapse_report_vma(vma, vma->vm_start, vma->vm_end, cc, thp_vma_refusal(vma, cc));
+		if (thp_vma_suitable_order(vma, vma->vm_end - HPAGE_PMD_SIZE, PMD_ORDER))
+			collapse_report_vma(vma, vma->vm_start, vma->vm_end, cc,
+					    thp_vma_refusal(vma, cc));
 		return true;
 	}
 	if (!vma_is_anonymous(vma)) {
