@@ -200,7 +200,7 @@ t.is({ walk(a).huge, folio(a).pfn ~= old, bad(a, 512, 0x6600) }, { true, true, 0
 t.raises(function() page({ pfn = old }) end, "is free", "the old folio is freed")
 step("MADV_COLLAPSE of a PTE-mapped THP")
 
--- freed (probe sp_collapse.c "freed", 1 run): MADV_FREE'd pages collapse
+-- FACTS "MADV_COLLAPSE", freed: MADV_FREE'd pages collapse
 -- like any others: 0, a dirty THP, LazyFree 0, values intact.
 a = region(512, 0x6700)
 madvise(a, "2M", "free")
@@ -210,16 +210,17 @@ t.is({ smaps(a).LazyFree, smaps(a).Private_Dirty, bad(a, 512, 0x6700) }, { 0, 20
 	"LazyFree 0, Private_Dirty 2048, values intact")
 step("MADV_COLLAPSE of lazyfree pages")
 
--- A pinned page (mm/khugepaged.c: folio_expected_ref_count() !=
--- folio_ref_count() is SCAN_PAGE_COUNT, after which MADV_COLLAPSE goes
--- on and returns EAGAIN).
+-- FACTS "MADV_COLLAPSE", pinned: EAGAIN, one event not_suitable_page_count
+-- (folio_expected_ref_count() != folio_ref_count()); unpinned, it collapses.
 a = region(512, 0x6800)
 pin(a + 7 * 4096)
 events(true)
 ret, err, scans = madvise(a, "2M", "collapse")
 events(false)
-t.is({ ret, err, events()[1].status, scans[1].result }, { -11, "EAGAIN", "not_suitable_page_count", "SCAN_PAGE_COUNT" },
-	"a GUP pin: SCAN_PAGE_COUNT, EAGAIN")
+t.is({ ret, err, #events(), events()[1].status, scans[1].result },
+	{ -11, "EAGAIN", 1, "not_suitable_page_count", "SCAN_PAGE_COUNT" },
+	"a GUP pin: EAGAIN, one event not_suitable_page_count")
+t.is(events()[1].scan_pfn, pagemap(a + 7 * 4096).pfn, "scan_pfn is the pinned page's")
 t.like(scans[1].why, "^pte 7: folio pfn 0x%x+ has refcount 1025, its mappings explain 1", "why: pte 7, refcount 1025")
 unpin(a + 7 * 4096)
 t.is(madvise(a, "2M", "collapse"), 0, "unpinned: collapsed")
@@ -281,9 +282,9 @@ sysfs(KH .. "max_ptes_none", "511")
 step("khugepaged with max_ptes_none 0")
 munmap(a, "2M")
 
--- free (probe sp_khugepaged.c "free", 2 runs; like clear_refs in FACTS
--- "unref"): MADV_FREE leaves no PTE young and no page referenced:
--- lack_referenced_page, referenced 0, no counter but full_scans.
+-- FACTS "khugepaged", free (like "unref", clear_refs): MADV_FREE leaves no
+-- PTE young and no page referenced: lack_referenced_page, referenced 0,
+-- no counter but full_scans.
 a = region(512, 0x7400)
 madvise(a, "2M", "free")
 v = snap()
@@ -322,7 +323,7 @@ step("MADV_COLLAPSE of shared pages")
 exit(child)
 munmap(a, "2M")
 
--- ptethp via khugepaged (probe "ptethp", run 1): collapsed, referenced 512.
+-- FACTS "khugepaged", ptethp: collapsed, referenced 512.
 a = mmap("2M", { huge = true })
 for i = 0, 511 do write(a + i * 4096, 0x7600 ~ i) end
 mprotect(a + 4096, "4K", "r")

@@ -19,6 +19,9 @@
  *               mapping one order-9 folio
  *   freed     : all 512 written, then MADV_FREE (lazyfree, PTEs old and
  *               clean)
+ *   pinned    : all 512 written, page 7 pinned as an io_uring fixed
+ *               buffer (FOLL_PIN|FOLL_LONGTERM); MADV_COLLAPSE, then
+ *               again after unregistering
  * Prints the return value/errno, counter deltas, smaps, value check, and
  * the huge_memory trace events (private debugfs mount, own instance).
  *
@@ -26,6 +29,9 @@
  *   /tmp/sp_collapse [runs]        (root)
  */
 #include "sp_common.h"
+#include <linux/io_uring.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 
 static const char *const ev[] = { "huge_memory", NULL };
 
@@ -48,7 +54,23 @@ static void print_formats(void)
 	}
 }
 
-enum prep { FULL, PART, NONE, ZAPPED, ZERO, HZP, THP, NOMADV, NOHUGE, PTETHP, FREED };
+enum prep { FULL, PART, NONE, ZAPPED, ZERO, HZP, THP, NOMADV, NOHUGE, PTETHP, FREED, PINNED };
+
+/* A long-term pin of [p, p + len): an io_uring registered buffer. */
+static int ring_pin(void *p, size_t len)
+{
+	struct io_uring_params prm;
+	struct iovec iov = { p, len };
+	int fd;
+
+	memset(&prm, 0, sizeof(prm));
+	fd = syscall(__NR_io_uring_setup, 4, &prm);
+	if (fd < 0)
+		sp_die("io_uring_setup");
+	if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1))
+		sp_die("IORING_REGISTER_BUFFERS");
+	return fd;
+}
 
 static void one(const char *name, enum prep how, int r)
 {
@@ -56,7 +78,7 @@ static void one(const char *name, enum prep how, int r)
 	char *p = sp_mmap_aligned(SP_PMD, SP_PMD);
 	struct sp_snap a, b, z;
 	volatile char sink;
-	int ret, err, i, nz;
+	int ret, err, i, nz, ring = -1;
 	size_t n = 0;
 
 	printf("== %s run %d\n", name, r);
@@ -65,7 +87,7 @@ static void one(const char *name, enum prep how, int r)
 		    MADV_NOHUGEPAGE))
 		sp_die("madvise");
 	switch (how) {
-	case FULL: case ZAPPED: case NOMADV: case NOHUGE: case THP: case FREED:
+	case FULL: case ZAPPED: case NOMADV: case NOHUGE: case THP: case FREED: case PINNED:
 		n = 512;
 		sp_fill(p, SP_PMD, tag);
 		break;
@@ -98,6 +120,8 @@ static void one(const char *name, enum prep how, int r)
 	}
 	if (how == FREED && madvise(p, SP_PMD, MADV_FREE))
 		sp_die("madvise free");
+	if (how == PINNED)
+		ring = ring_pin(p + 7 * SP_PAGE, SP_PAGE);
 	sp_snap_take(&z);
 	if (how == NOMADV) {
 		/* MADV_HUGEPAGE then MADV_NOHUGEPAGE... neither: there is no
@@ -125,6 +149,20 @@ static void one(const char *name, enum prep how, int r)
 	       ret ? strerrorname_np(err) : "");
 	sp_snap_print_delta("MADV_COLLAPSE", &a, &b);
 	sp_trace_stop(12, NULL);
+	if (ring >= 0) {
+		if (syscall(__NR_io_uring_register, ring, IORING_UNREGISTER_BUFFERS, NULL, 0))
+			sp_die("IORING_UNREGISTER_BUFFERS");
+		close(ring);
+		sp_trace_start(ev);
+		sp_snap_take(&a);
+		ret = madvise(p, SP_PMD, MADV_COLLAPSE);
+		err = errno;
+		sp_snap_take(&b);
+		printf("  unpinned: MADV_COLLAPSE -> %d%s%s\n", ret, ret ? " errno=" : "",
+		       ret ? strerrorname_np(err) : "");
+		sp_snap_print_delta("MADV_COLLAPSE unpinned", &a, &b);
+		sp_trace_stop(12, NULL);
+	}
 	sp_smaps_print("after", getpid(), (unsigned long)p);
 	sp_page_print("after[0]", getpid(), (unsigned long)p);
 	sp_range_print("after", getpid(), (unsigned long)p, SP_PMD);
@@ -157,6 +195,7 @@ int main(int argc, char **argv)
 		one("nohuge", NOHUGE, r);
 		one("ptethp", PTETHP, r);
 		one("freed", FREED, r);
+		one("pinned", PINNED, r);
 	}
 	return 0;
 }
