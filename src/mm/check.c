@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "huge_mm.h"
+#include "khugepaged.h"
 #include "memcontrol.h"
 #include "rmap.h"
 
@@ -515,6 +516,8 @@ int mm_check(char *msg, size_t len)
 	list_for_each_entry(t, &task_list, tasks)
 		if (check_task(&c, t) || check_mm(&c, t->mm))
 			goto out;
+	if (khugepaged_check(msg, len))
+		goto out;
 	if (count_pins(&c))
 		goto out;
 	if (check_frames(&c, &nr_free) || check_counters(&c))

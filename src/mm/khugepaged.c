@@ -497,6 +497,37 @@ void khugepaged_exit(struct mm_struct *mm)
 	kfree(slot);
 }
 
+/* check(): the list holds each live registered mm once, and only those. */
+int khugepaged_check(char *msg, size_t len)
+{
+	struct mm_slot *slot, *other;
+	struct task_struct *t;
+	bool cursor_found = !khugepaged_scan.mm_slot;
+
+	if (khugepaged_mm_lock.held)
+		return snprintf(msg, len, "khugepaged_mm_lock left held"), -1;
+	list_for_each_entry(slot, &khugepaged_scan.mm_head, mm_node) {
+		int pid = slot->mm->owner ? slot->mm->owner->pid : 0;
+
+		cursor_found |= slot == khugepaged_scan.mm_slot;
+		if (!find_task_by_vpid(pid) || find_task_by_vpid(pid)->mm != slot->mm)
+			return snprintf(msg, len, "khugepaged's list holds an mm no process has"), -1;
+		if (!(slot->mm->flags & BIT(MMF_VM_HUGEPAGE)))
+			return snprintf(msg, len, "pid %d: on khugepaged's list without "
+					"MMF_VM_HUGEPAGE", pid), -1;
+		list_for_each_entry(other, &khugepaged_scan.mm_head, mm_node)
+			if (other != slot && other->mm == slot->mm)
+				return snprintf(msg, len, "pid %d: twice on khugepaged's list", pid), -1;
+	}
+	if (!cursor_found)
+		return snprintf(msg, len, "khugepaged's cursor is off its list"), -1;
+	list_for_each_entry(t, &task_list, tasks)
+		if ((t->mm->flags & BIT(MMF_VM_HUGEPAGE)) && !mm_slot_lookup(t->mm))
+			return snprintf(msg, len, "pid %d: MMF_VM_HUGEPAGE but not on "
+					"khugepaged's list", t->pid), -1;
+	return 0;
+}
+
 int khugepaged_mm_pids(int *pids, int max)
 {
 	struct mm_slot *slot;

@@ -67,6 +67,9 @@ unsigned int khugepaged_do_scan(unsigned int pages);
  */
 int madvise_collapse(struct vm_area_struct *vma, unsigned long start, unsigned long end);
 
+/* check(): 0, or -1 with what is wrong with khugepaged's list in @msg. */
+int khugepaged_check(char *msg, size_t len);
+
 /* The pids of the mms on khugepaged's list, in scan order; returns how many. */
 int khugepaged_mm_pids(int *pids, int max);
 

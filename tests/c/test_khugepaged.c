@@ -4,7 +4,8 @@
  * table for max_ptes_swap (thpsh has no swap device), a THP allocation
  * that fails, a memory cgroup that cannot take the new THP, the scan
  * cursor across wake-ups and an exit under it, the refcounts of a
- * collapse, and MADV_COLLAPSE of ranges smaller than a PMD.
+ * collapse, MADV_COLLAPSE of ranges smaller than a PMD, and check()'s
+ * view of khugepaged's list.
  *
  * Expected results come from mm/khugepaged.c (6.18) where the comments
  * say so, else from tests/kernel/FACTS.md ("MADV_COLLAPSE",
@@ -206,6 +207,19 @@ static void test_cursor(void)
 	checked("the scan cursor");
 }
 
+/* check() knows the list: a listed mm must carry MMF_VM_HUGEPAGE. */
+static void test_check_sees_the_list(void)
+{
+	char msg[512];
+
+	region(current->mm, 1);
+	current->mm->flags &= ~BIT(MMF_VM_HUGEPAGE);
+	ok(mm_check(msg, sizeof(msg)) != 0 && strstr(msg, "without MMF_VM_HUGEPAGE"),
+	   "check() finds a listed mm without MMF_VM_HUGEPAGE: %s", msg);
+	current->mm->flags |= BIT(MMF_VM_HUGEPAGE);
+	checked("MMF_VM_HUGEPAGE restored");
+}
+
 /*
  * MADV_COLLAPSE of less than a PMD: kernel source, madvise_collapse()
  * compares thps with (hend - hstart) >> HPAGE_PMD_SHIFT, which for an
@@ -236,6 +250,8 @@ int main(void)
 	test_alloc_fail();
 	mm_boot(1UL << 30, 1);
 	test_cursor();
+	mm_boot(1UL << 30, 1);
+	test_check_sees_the_list();
 	mm_machine_destroy();
 	return done_testing();
 }
