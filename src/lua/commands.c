@@ -101,7 +101,10 @@ const struct thp_command thp_commands[] = {
 	  "simulated tracepoints (set_migration_pte, remove_migration_pte, "
 	  "set_migration_pmd, remove_migration_pmd), events(false) stops, "
 	  "events() returns what was recorded: { name, addr, pte or pmd, "
-	  "order }, with the raw entry in the kernel's encoding.",
+	  "order }, with the raw entry in the kernel's encoding.  The "
+	  "collapse tracepoints mm_khugepaged_scan_pmd, mm_collapse_huge_page "
+	  "and mm_collapse_huge_page_isolate carry their print fields (mm is "
+	  "the mm's id, scan_pfn -1 for none, status as the kernel prints it).",
 	  "events(true); events(false); print(#events())", 0 },
 	{ "exit", cmd_exit, "[pid]", "nothing",
 	  "end a process",
