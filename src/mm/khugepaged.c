@@ -412,7 +412,7 @@ static bool hpage_collapse_test_exit_or_disable(struct mm_struct *mm)
 	return hpage_collapse_test_exit(mm) || (mm->flags & BIT(MMF_DISABLE_THP));
 }
 
-/* Put @mm on the list, behind the cursor, so that it settles first. */
+/* Put @mm at the end of the list: the area settles before it is scanned. */
 static void __khugepaged_enter(struct mm_struct *mm)
 {
 	struct mm_slot *slot;
