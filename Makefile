@@ -65,9 +65,9 @@ ALL_CFLAGS  = $(STD) $(WARNINGS) $(CFLAGS) -fno-strict-aliasing -MMD -MP -Isrc $
               $(LE_CFLAGS) -DTHPSH_VERSION=\"$(VERSION)\"
 LIBS        = $(LUA_LIBS) $(LE_LIBS) -lm
 
-# Sources by wildcard: a new file in src/, src/lua/ or src/mm/ is built.
+# Sources by wildcard: a new file in src/, src/lua/, src/live/ or src/mm/ is built.
 MM_SRC   = $(wildcard src/mm/*.c)
-SRC      = $(wildcard src/*.c src/lua/*.c) $(MM_SRC)
+SRC      = $(wildcard src/*.c src/lua/*.c src/live/*.c) $(MM_SRC)
 OBJ      = $(SRC:%.c=$(O)/%.o) $(O)/luafiles.o
 MM_OBJ   = $(MM_SRC:%.c=$(O)/%.o)
 LUAFILES = $(sort $(wildcard lua/*.lua lua/*/*.lua lua/*/*/*.lua))
@@ -77,16 +77,19 @@ LUAFILES = $(sort $(wildcard lua/*.lua lua/*/*.lua lua/*/*/*.lua))
 #   tests/lua/*.lua    scenario scripts run by thpsh (require "thpsh.test")
 #   tests/cli/*.sh     the binary as a command: options, exit status, docs
 #   tests/prompt/*.sh  the prompt through tmux, for both line editors
+#   tests/kernel/run.sh  the differential suite: tests/kernel/*.lua by
+#                      thpsh --compare (skipped, saying why, without root,
+#                      THP or /proc/kpageflags)
 # and the C and Lua tests once more, built with the sanitizers.
-# tests/kernel/, the differential suite against the live kernel (root
-# and THP only), will join CHECK_TESTS here.
 C_TESTS   = $(patsubst tests/c/%.c,$(O)/tests/c/%,$(wildcard tests/c/test_*.c))
 LUA_TESTS = $(patsubst tests/lua/%.lua,$(O)/tests/lua/%,$(wildcard tests/lua/*.lua))
 CLI_TESTS = $(wildcard tests/cli/*.sh)
 PROMPT_TESTS = $(wildcard tests/prompt/*.sh)
+KERNEL_TESTS = tests/kernel/run.sh
 ASAN      = $(O)/asan
 ASAN_TESTS = $(patsubst $(O)/%,$(ASAN)/%,$(C_TESTS) $(LUA_TESTS))
-CHECK_TESTS = $(C_TESTS) $(LUA_TESTS) $(CLI_TESTS) $(PROMPT_TESTS) $(ASAN_TESTS)
+CHECK_TESTS = $(C_TESTS) $(LUA_TESTS) $(CLI_TESTS) $(PROMPT_TESTS) $(KERNEL_TESTS) \
+              $(ASAN_TESTS)
 
 # The prompt tests also drive the line editor that ./thpsh is not built with.
 OTHER    = $(if $(filter readline,$(LINEEDIT)),libedit,readline)

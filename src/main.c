@@ -17,7 +17,9 @@
 #include "prompt.h"
 #include "lua/commands.h"
 #include "lua/machine.h"
+#include "lua/compare.h"
 #include "lua/embed.h"
+#include "lua/livecmds.h"
 #include "lua/util.h"
 
 #ifndef THPSH_VERSION
@@ -28,15 +30,20 @@
 
 /* Word for word the SYNOPSIS of man/thpsh.1 (tests/cli/man.sh checks). */
 static const char synopsis[] =
-	"usage: thpsh [-i] [-e chunk] [--json] [script [arg ...]]\n"
+	"usage: thpsh [-i] [-e chunk] [--json] [--kernel [--allow-sysfs]]\n"
+	"             [script [arg ...]]\n"
+	"       thpsh --compare [--allow-sysfs] script [arg ...]\n"
 	"       thpsh --version\n"
 	"       thpsh --help\n";
 
 enum option_id {
+	OPT_ALLOW_SYSFS,	/* --allow-sysfs */
+	OPT_COMPARE,		/* --compare */
 	OPT_EXEC,		/* -e chunk */
 	OPT_HELP,		/* --help */
 	OPT_INTERACTIVE,	/* -i */
 	OPT_JSON,		/* --json */
+	OPT_KERNEL,		/* --kernel */
 	OPT_VERSION,		/* --version */
 	OPT_END,		/* -- */
 	OPT_STDIN,		/* - */
@@ -53,11 +60,16 @@ static const struct option {
 	enum option_id id;
 	const char *help;	/* one line for --help */
 } options[] = {
+	{ "--allow-sysfs", NULL, OPT_ALLOW_SYSFS,
+	  "let the script write /sys settings (restored at its end)" },
+	{ "--compare", NULL, OPT_COMPARE,
+	  "run script simulated and live; report what differs" },
 	{ "-e", "chunk", OPT_EXEC,
 	  "run chunk; print its values if it is an expression" },
 	{ "--help", NULL, OPT_HELP, "print this help and exit" },
 	{ "-i", NULL, OPT_INTERACTIVE, "open the prompt after running script" },
 	{ "--json", NULL, OPT_JSON, "print the values of -e chunks as JSON" },
+	{ "--kernel", NULL, OPT_KERNEL, "run on the live kernel, not the simulation" },
 	{ "--version", NULL, OPT_VERSION, "print the version and exit" },
 	{ "--", NULL, OPT_END, "stop handling options" },
 	{ "-", NULL, OPT_STDIN, "stop handling options; run standard input" },
@@ -71,6 +83,9 @@ struct settings {
 	int json;		/* --json */
 	int help;		/* --help */
 	int version;		/* --version */
+	int kernel;		/* --kernel */
+	int compare;		/* --compare */
+	int allow_sysfs;	/* --allow-sysfs */
 };
 
 /* thpsh's libraries, opened in order after Lua's own (linit.c style). */
@@ -100,7 +115,7 @@ static void print_help(void)
 
 		snprintf(left, sizeof left, "%s%s%s", o->name,
 			 o->arg ? " " : "", o->arg ? o->arg : "");
-		printf("  %-10s %s\n", left, o->help);
+		printf("  %-13s %s\n", left, o->help);
 	}
 	printf("\nWith neither script nor -e, thpsh opens the prompt when "
 	       "standard input is a\nterminal and runs it as a script "
@@ -153,10 +168,13 @@ static int parse_args(int argc, char **argv, struct settings *s)
 			return 0;
 		}
 		switch (o->id) {
+		case OPT_ALLOW_SYSFS: s->allow_sysfs = 1; break;
+		case OPT_COMPARE:     s->compare = 1; break;
 		case OPT_EXEC:        s->exec = 1; break;
 		case OPT_HELP:        s->help = 1; break;
 		case OPT_INTERACTIVE: s->interactive = 1; break;
 		case OPT_JSON:        s->json = 1; break;
+		case OPT_KERNEL:      s->kernel = 1; break;
 		case OPT_VERSION:     s->version = 1; break;
 		case OPT_END:         s->script = i + 1; return 1;
 		case OPT_STDIN:       s->script = i; return 1;
@@ -164,6 +182,22 @@ static int parse_args(int argc, char **argv, struct settings *s)
 	}
 	s->script = i;
 	return 1;
+}
+
+/* The backends the options pick must make sense together. */
+static int check_backend(const struct settings *s, int argc)
+{
+	const char *msg = NULL;
+
+	if (s->kernel && s->compare)
+		msg = "--kernel and --compare exclude each other";
+	else if (s->compare && (s->script == argc || s->exec || s->interactive))
+		msg = "--compare runs a script, alone";
+	else if (s->allow_sysfs && !s->kernel && !s->compare)
+		msg = "--allow-sysfs is for --kernel and --compare";
+	if (msg)
+		fprintf(stderr, "%s: %s\n", PROGNAME, msg);
+	return msg == NULL;
 }
 
 /* The global arg: arg[0] the script, arg[1..] its arguments (lua.c). */
@@ -294,16 +328,21 @@ static int pmain(lua_State *L)
 	struct settings s;
 	int ok = 1;
 
-	if (!parse_args(argc, argv, &s)) {
+	if (!parse_args(argc, argv, &s) || !check_backend(&s, argc)) {
 		print_usage(stderr);
 		ok = 0;
 	} else if (s.help) {
 		print_help();
 	} else if (s.version) {
 		print_version();
+	} else if (s.compare) {
+		ok = thp_compare(L, argv[s.script], argc - s.script - 1, argv + s.script + 1,
+				 s.allow_sysfs, open_libraries);
 	} else {
 		luaL_checkversion(L);
 		open_libraries(L);
+		if (s.kernel)
+			thp_live_open(L, s.allow_sysfs);
 		create_arg_table(L, argv, argc, s.script);
 		lua_gc(L, LUA_GCRESTART);
 		lua_gc(L, LUA_GCGEN, 0, 0);
