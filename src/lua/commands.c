@@ -219,7 +219,8 @@ const struct thp_command thp_commands[] = {
 	  "(lazy free), \"pageout\" (reclaim: with no swap device a THP is "
 	  "split and stays mapped, as on the live kernel), \"dontfork\", "
 	  "\"dofork\", \"wipeonfork\", \"keeponfork\", \"remove\" "
-	  "(EINVAL on private memory), or \"collapse\" (MADV_COLLAPSE: each "
+	  "(punch a hole in the tmpfs file behind a shared mapping, as "
+	  "truncate does inside a file; EINVAL on private memory), or \"collapse\" (MADV_COLLAPSE: each "
 	  "whole PMD range becomes a THP, whatever the sysfs settings and "
 	  "khugepaged's limits; returns 0 or -errno, its name, and a report "
 	  "per range as khugepaged{explain = true} gives).  The range must "
@@ -246,13 +247,18 @@ const struct thp_command thp_commands[] = {
 	  "FilePmdMapped, in kB.",
 	  "meminfo().AnonHugePages", CMD_PROMPT },
 	{ "mmap", cmd_mmap, "len [, opts]", "addr",
-	  "map anonymous memory",
+	  "map memory",
 	  "Maps len bytes of private anonymous memory and returns the "
 	  "address, placed top-down from mmap_base; a length that is a "
 	  "multiple of 2 MiB is 2 MiB aligned, as on 6.18.  opts: addr (map "
 	  "exactly there, replacing what was), prot (\"rw\" default, \"r\", "
 	  "\"none\", any of \"rwx\"), huge (MADV_HUGEPAGE), nohuge "
-	  "(MADV_NOHUGEPAGE), pid.  shared and file are not supported yet.",
+	  "(MADV_NOHUGEPAGE), pid; shared = true maps shared anonymous "
+	  "memory (shmem, following transparent_hugepage/shmem_enabled), "
+	  "and with file = a path on a tmpfs (see tmpfs) that file, created "
+	  "offset + len bytes long if new, from byte offset (0 default, page "
+	  "aligned).  Shmem mappings are aligned so that the mount's largest "
+	  "folio can be mapped by one PMD.  A file is mapped shared only.",
 	  "mmap(\"2M\", { huge = true })", CMD_MUTATES },
 	{ "mprotect", cmd_mprotect, "addr, len, prot", "nothing",
 	  "change the protection of a range",
@@ -294,6 +300,14 @@ const struct thp_command thp_commands[] = {
 	  "tail, folio, value, flags } for the page mapped at addr (faults "
 	  "nothing) or of a pfn: value is the 64-bit content write() stored.",
 	  "page({ pfn = 0x80 }).zero", CMD_PROMPT },
+	{ "pagecache", cmd_pagecache, "file", "list of tables",
+	  "the folios in a tmpfs file's page cache",
+	  "Returns { index, pfn, order, refcount, mapcount, dirty } for each "
+	  "folio cached for file, by page offset: a THP is one entry of "
+	  "order 9 whose refcount counts its nr_pages cache references and "
+	  "one per mapping.",
+	  "tmpfs(\"/t\", \"huge=always\"); write(mmap(\"2M\", { file = \"/t/f\", "
+	  "shared = true }), 1); print(pagecache(\"/t/f\")[1].order)", CMD_PROMPT },
 	{ "pagemap", cmd_pagemap, "addr", "table",
 	  "/proc/PID/pagemap for an address",
 	  "Returns { raw, present, swapped, file, exclusive, soft_dirty, "
@@ -421,11 +435,23 @@ const struct thp_command thp_commands[] = {
 	  "Reads (returns the kernel's text, like \"always [madvise] never\") "
 	  "or writes the attribute at path under /sys/kernel/mm/: "
 	  "transparent_hugepage/enabled, defrag, use_zero_page, "
-	  "shrink_underused, hpage_pmd_size, khugepaged/max_ptes_none and "
-	  "the other khugepaged knobs, hugepages-<size>kB/enabled and "
+	  "shrink_underused, hpage_pmd_size, shmem_enabled, "
+	  "khugepaged/max_ptes_none and the other khugepaged knobs, "
+	  "hugepages-<size>kB/enabled, hugepages-<size>kB/shmem_enabled and "
 	  "hugepages-<size>kB/stats/*.  Writes are checked as the kernel's "
 	  "store functions check them.",
 	  "sysfs(\"transparent_hugepage/enabled\")", CMD_MUTATES },
+	{ "tmpfs", cmd_tmpfs, "[path [, options]]", "table",
+	  "mount a tmpfs",
+	  "Mounts a simulated tmpfs at path with the kernel's mount options: "
+	  "huge=never|always|within_size|advise (never by default) decides "
+	  "which folio sizes its files get, whatever shmem_enabled says; "
+	  "size= (bytes with k, m, g, t, or a percentage of RAM; half of RAM "
+	  "by default) bounds its pages, a fault past it gets SIGBUS.  Files "
+	  "are created by mmap with opts.file and live directly in the mount "
+	  "point.  Returns { path, huge, size, used, files } ({ name, size, "
+	  "nrpages } each); tmpfs() returns every mount.",
+	  "tmpfs(\"/tmp/thp\", \"huge=always,size=64m\")", CMD_MUTATES },
 	{ "touch", cmd_touch, "addr, len [, \"r\"|\"w\"]", "table",
 	  "access every page of a range",
 	  "fault() for every page of the range; returns how many accesses "
@@ -441,6 +467,15 @@ const struct thp_command thp_commands[] = {
 	  "trace{ filter = {...}, output = fn } sends lines to fn.  Returns "
 	  "{ on, filter }.",
 	  "trace(false)", 0 },
+	{ "truncate", cmd_truncate, "file, len", "nothing",
+	  "change the size of a tmpfs file",
+	  "ftruncate(2): shrinking unmaps the pages past the new size from "
+	  "every process (a PMD across it is unmapped whole), drops the "
+	  "folios past it and splits the one across it (a non-uniform "
+	  "split: the part below keeps the largest folios that fit, pieces "
+	  "past EOF are dropped); growing only changes the size.",
+	  "tmpfs(\"/t\", \"huge=always\"); mmap(\"2M\", { file = \"/t/f\", "
+	  "shared = true }); truncate(\"/t/f\", \"1M\")", CMD_MUTATES },
 	{ "unpin", cmd_unpin, "addr [, len [, opts]]", "pages unpinned",
 	  "release pins taken by pin",
 	  "Releases the pins the process took with pin() at the addresses "

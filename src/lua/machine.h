@@ -7,6 +7,8 @@
 #ifndef THPSH_MACHINE_H
 #define THPSH_MACHINE_H
 
+#include <stdbool.h>
+
 #include <lua.h>
 
 struct mm_struct;
@@ -87,6 +89,12 @@ int cmd_deferred_list(lua_State *L);
 int cmd_pagemap(lua_State *L);
 int cmd_kpageflags(lua_State *L);
 int cmd_kpagecount(lua_State *L);
+
+int cmd_tmpfs(lua_State *L);
+int cmd_truncate(lua_State *L);
+int cmd_pagecache(lua_State *L);
+struct shmem_file;
+struct shmem_file *thp_mmap_open(lua_State *L, int arg, long long size, bool *created);
 
 int cmd_memcg(lua_State *L);
 int cmd_memcg_attach(lua_State *L);

@@ -18,6 +18,7 @@
 #include "mm/huge_mm.h"
 #include "mm/internal.h"
 #include "mm/memcontrol.h"
+#include "mm/shmem_fs.h"
 
 static int raise_errno(lua_State *L, const char *cmd, int err, const char *what)
 {
@@ -67,37 +68,85 @@ static int opt_bool(lua_State *L, int t, const char *key)
 	return v;
 }
 
+struct mmap_opts {
+	unsigned long addr, prot, flags, vm_extra;
+	unsigned long offset;		/* in the file, bytes */
+	int file;			/* stack index of opts.file, or 0 */
+};
+
+/* opts.file and opts.offset: a tmpfs file, mapped shared from offset. */
+static void check_mmap_file(lua_State *L, unsigned long len, struct mmap_opts *o)
+{
+	bool shared = opt_bool(L, 2, "shared");
+
+	if (lua_getfield(L, 2, "offset") != LUA_TNIL) {
+		o->offset = (unsigned long)thp_checksize(L, -1, "mmap");
+		if (o->offset & ~PAGE_MASK)
+			thp_errorf(L, "mmap: offset %#lx is not page aligned", o->offset);
+		if (o->offset > (unsigned long)MAX_LFS_FILESIZE - len)
+			thp_errorf(L, "mmap: offset + length is past the largest file (EOVERFLOW)");
+	}
+	if (lua_getfield(L, 2, "file") != LUA_TNIL) {
+		if (lua_type(L, -1) != LUA_TSTRING)
+			thp_errorf(L, "mmap: opts.file is the path of a tmpfs file");
+		if (!shared)
+			thp_errorf(L, "mmap: a tmpfs file is mapped with shared = true (private "
+				   "file mappings are not supported yet)");
+		o->file = lua_gettop(L);
+	} else if (o->offset) {
+		thp_errorf(L, "mmap: offset is for a file mapping (opts.file)");
+	}
+	if (shared)
+		o->flags = MAP_SHARED | (o->file ? 0 : MAP_ANONYMOUS);
+}
+
+/* Every option checked before anything changes; opts.file stays on the stack. */
+static void check_mmap_opts(lua_State *L, unsigned long len, struct mmap_opts *o)
+{
+	if (!lua_istable(L, 2))
+		return;
+	if (lua_getfield(L, 2, "addr") != LUA_TNIL) {
+		o->addr = thp_check_page_addr(L, -1, "mmap");
+		if (o->addr + len > TASK_SIZE || o->addr + len < o->addr)
+			thp_errorf(L, "mmap: [%#lx, +%#lx) is outside the address space",
+				   o->addr, len);
+		o->flags |= MAP_FIXED;
+	}
+	if (lua_getfield(L, 2, "prot") != LUA_TNIL)
+		o->prot = check_prot(L, lua_gettop(L), "mmap");
+	if (opt_bool(L, 2, "huge") && opt_bool(L, 2, "nohuge"))
+		thp_errorf(L, "mmap: huge and nohuge exclude each other");
+	o->vm_extra = opt_bool(L, 2, "huge") ? VM_HUGEPAGE :
+		      opt_bool(L, 2, "nohuge") ? VM_NOHUGEPAGE : 0;
+	check_mmap_file(L, len, o);
+}
+
 /*
  * mmap(len [, opts]) -> addr.  opts: addr (fixed), prot ("rw"), shared,
+ * file (a tmpfs path, created len + offset bytes long if new), offset,
  * huge (MADV_HUGEPAGE), nohuge, pid.
  */
 int cmd_mmap(lua_State *L)
 {
 	struct task_struct *t = thp_opt_task(L, 2, "mmap");
-	unsigned long len = check_len(L, 1, "mmap"), addr = 0, prot = PROT_READ | PROT_WRITE;
-	unsigned long flags = MAP_PRIVATE | MAP_ANONYMOUS, vm_extra = 0;
+	unsigned long len = check_len(L, 1, "mmap");
+	struct mmap_opts o = { .prot = PROT_READ | PROT_WRITE,
+			       .flags = MAP_PRIVATE | MAP_ANONYMOUS };
+	struct shmem_file *file = NULL;
+	bool created = false;
 	long ret;
 
 	thp_check_mutable(L, "mmap");
-	if (lua_istable(L, 2)) {
-		if (lua_getfield(L, 2, "addr") != LUA_TNIL) {
-			addr = thp_check_page_addr(L, -1, "mmap");
-			if (addr + len > TASK_SIZE || addr + len < addr)
-				return thp_errorf(L, "mmap: [%#lx, +%#lx) is outside the address space",
-						  addr, len);
-			flags |= MAP_FIXED;
-		}
-		if (lua_getfield(L, 2, "prot") != LUA_TNIL)
-			prot = check_prot(L, lua_gettop(L), "mmap");
-		if (opt_bool(L, 2, "shared") || lua_getfield(L, 2, "file") != LUA_TNIL)
-			return thp_errorf(L, "mmap: shared and file mappings (shmem) are not supported yet");
-		lua_pop(L, 3);
-		if (opt_bool(L, 2, "huge") && opt_bool(L, 2, "nohuge"))
-			return thp_errorf(L, "mmap: huge and nohuge exclude each other");
-		vm_extra = opt_bool(L, 2, "huge") ? VM_HUGEPAGE :
-			   opt_bool(L, 2, "nohuge") ? VM_NOHUGEPAGE : 0;
+	check_mmap_opts(L, len, &o);
+	if (o.file)
+		file = thp_mmap_open(L, o.file, o.offset + len, &created);
+	ret = do_mmap(t->mm, o.addr, len, o.prot, o.flags, o.vm_extra, file,
+		      o.offset >> PAGE_SHIFT);
+	if (file) {
+		if (ret < 0 && created)
+			shmem_unlink(file);	/* a failed mmap creates nothing */
+		fput(file);
 	}
-	ret = do_mmap(t->mm, addr, len, prot, flags, vm_extra, NULL, 0);
 	if (ret < 0)
 		return raise_errno(L, "mmap", (int)ret, "no room for the mapping");
 	lua_pushinteger(L, ret);
@@ -213,8 +262,6 @@ int cmd_madvise(lua_State *L)
 	if (err == -EINVAL && advice == MADV_REMOVE)
 		return thp_errorf(L, "madvise: \"remove\" needs a shared file mapping; for "
 				  "private anonymous memory the kernel returns EINVAL");
-	if (err == -ENOTSUP)
-		return thp_errorf(L, "madvise: \"remove\" on shmem is not supported yet");
 	if (err)
 		return raise_errno(L, "madvise", err, "failed");
 	return 0;

@@ -33,14 +33,9 @@ static struct task_struct *opt_pid(lua_State *L, int arg, const char *cmd)
 int cmd_fork(lua_State *L)
 {
 	struct task_struct *parent = opt_pid(L, 1, "fork");
-	struct vm_area_struct *vma;
 	int pid;
 
 	thp_check_mutable(L, "fork");
-	for_each_vma(parent->mm, vma)
-		if (vma->vm_file)
-			return thp_errorf(L, "fork: pid %d maps a shmem file: fork of shared "
-					  "mappings is not supported yet", parent->pid);
 	pid = kernel_clone(parent);
 	if (pid < 0)
 		return thp_errorf(L, "fork: out of memory (%s)", thp_errname(pid));

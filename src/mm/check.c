@@ -9,7 +9,9 @@
  * pins), _pincount, the large-folio counters, the rmap (anon_vma and
  * index), the counters of /proc/vmstat and the mTHP stats, the page
  * tables themselves (none leaked, deposits matching THPs), the buddy
- * allocator and the deferred split queues.
+ * allocator and the deferred split queues.  The page cache of every
+ * shmem file is walked too: each cached folio at its index, holding
+ * nr_pages references, and every file folio in memory reachable so.
  */
 #include "check.h"
 
@@ -22,6 +24,7 @@
 #include "khugepaged.h"
 #include "memcontrol.h"
 #include "rmap.h"
+#include "shmem_fs.h"
 
 struct check {
 	char *msg;
@@ -37,6 +40,12 @@ struct check {
 	long nr_anon[NR_PAGE_ORDERS];
 	long nr_partial[NR_PAGE_ORDERS];
 	unsigned long memcg_usage[MAX_MEMCGS];	/* pages charged to each group */
+	unsigned char *cached;		/* per head pfn: in a page cache */
+	long file_vmas;			/* VMAs with a vm_file */
+	long file_mapped[MAX_NUMNODES];	/* expected NR_FILE_MAPPED */
+	long shmem_pmdmapped[MAX_NUMNODES];	/* expected NR_SHMEM_PMDMAPPED */
+	long shmem[MAX_NUMNODES];	/* expected NR_SHMEM (= NR_FILE_PAGES here) */
+	long shmem_thps[MAX_NUMNODES];	/* expected NR_SHMEM_THPS */
 };
 
 static int fail(struct check *c, const char *fmt, ...)
@@ -87,8 +96,16 @@ static int check_rmap(struct check *c, struct mm_struct *mm, unsigned long addr,
 	if (folio->_refcount <= 0)
 		return fail(c, "pid %d: %#lx maps pfn %#lx, whose folio is free",
 			    mm->owner->pid, addr, page_to_pfn(page));
-	if (!folio_test_anon(folio))
+	if (!folio_test_anon(folio)) {
+		if (!vma->vm_file || folio_mapping(folio) != &vma->vm_file->f_mapping)
+			return fail(c, "pid %d: page-cache folio pfn %#lx at %#lx is not of the "
+				    "VMA's file", mm->owner->pid, folio_pfn(folio), addr);
+		if (folio->index + idx != linear_page_index(vma, addr))
+			return fail(c, "pid %d: folio pfn %#lx at %#lx: index %#lx, expected %#lx",
+				    mm->owner->pid, folio_pfn(folio), addr, folio->index + idx,
+				    linear_page_index(vma, addr));
 		return 0;
+	}
 	if (!vma_has_anon_vma(vma, folio_anon_vma(folio)))
 		return fail(c, "pid %d: folio pfn %#lx at %#lx: its anon_vma is not linked to the VMA",
 			    mm->owner->pid, folio_pfn(folio), addr);
@@ -217,6 +234,23 @@ static int check_pmd_table(struct check *c, struct mm_struct *mm, pud_t *pud,
 	return check_deposits(c, mm, entry_table_page(pmd), deposits, nr_tables);
 }
 
+/* A file VMA: in its file's i_mmap, by its page offsets. */
+static int check_file_vma(struct check *c, struct vm_area_struct *vma)
+{
+	struct itroot *i_mmap = &vma->vm_file->f_mapping.i_mmap;
+	struct itnode *n;
+
+	c->file_vmas++;
+	for (n = it_iter_first(i_mmap, vma->vm_pgoff, vma->vm_pgoff); n;
+	     n = it_iter_next(i_mmap, n, vma->vm_pgoff, vma->vm_pgoff))
+		if (n == &vma->shared)
+			break;
+	if (!n || n->last != vma->vm_pgoff + vma_pages(vma) - 1)
+		return fail(c, "pid %d: VMA %#lx of %s is not in its i_mmap at its offsets",
+			    vma->vm_mm->owner->pid, vma->vm_start, vma->vm_file->name);
+	return 0;
+}
+
 static int check_vmas(struct check *c, struct mm_struct *mm)
 {
 	struct vm_area_struct *vma, *prev = NULL;
@@ -238,6 +272,8 @@ static int check_vmas(struct check *c, struct mm_struct *mm)
 		if (vma->anon_vma && !vma_has_anon_vma(vma, vma->anon_vma))
 			return fail(c, "pid %d: VMA %#lx is not on its own anon_vma",
 				    mm->owner->pid, vma->vm_start);
+		if (vma->vm_file && check_file_vma(c, vma))
+			return -1;
 		prev = vma;
 	}
 	if (n != mm->map_count)
@@ -327,6 +363,12 @@ static int check_folio(struct check *c, struct folio *folio)
 			    folio_test_anon(folio) ? " + pins" : " + pins + page cache");
 	if (folio_test_locked(folio))
 		return fail(c, "folio pfn %#lx left locked", pfn);
+	if (!folio_test_anon(folio)) {
+		if (!c->cached[pfn])
+			return fail(c, "folio pfn %#lx is in no page cache and not anonymous", pfn);
+		c->file_mapped[nid] += pmds ? nr : pages_mapped;
+		c->shmem_pmdmapped[nid] += pmds ? nr : 0;
+	}
 	if (folio_test_anon(folio)) {
 		c->anon_mapped[nid] += pmds ? nr : pages_mapped;
 		c->anon_thps[nid] += pmds ? nr : 0;
@@ -428,6 +470,16 @@ static int check_counters(struct check *c)
 			return fail(c, "node %d: %ld pins acquired and not released, %ld recorded",
 				    nid, st[NR_FOLL_PIN_ACQUIRED] - st[NR_FOLL_PIN_RELEASED],
 				    c->pinned[nid]);
+		if (st[NR_FILE_MAPPED] != c->file_mapped[nid] ||
+		    st[NR_SHMEM_PMDMAPPED] != c->shmem_pmdmapped[nid] ||
+		    st[NR_SHMEM] != c->shmem[nid] || st[NR_FILE_PAGES] != c->shmem[nid] ||
+		    st[NR_SHMEM_THPS] != c->shmem_thps[nid])
+			return fail(c, "node %d: nr_mapped %ld, nr_shmem_pmdmapped %ld, nr_shmem "
+				    "%ld, nr_file_pages %ld, nr_shmem_hugepages %ld pages; the page "
+				    "caches say %ld, %ld, %ld, %ld, %ld", nid, st[NR_FILE_MAPPED],
+				    st[NR_SHMEM_PMDMAPPED], st[NR_SHMEM], st[NR_FILE_PAGES],
+				    st[NR_SHMEM_THPS], c->file_mapped[nid], c->shmem_pmdmapped[nid],
+				    c->shmem[nid], c->shmem[nid], c->shmem_thps[nid]);
 		if (st[NR_PAGETABLE] != c->tables[nid])
 			return fail(c, "node %d: nr_page_table_pages %ld, tables in use %ld", nid,
 				    st[NR_PAGETABLE], c->tables[nid]);
@@ -469,6 +521,86 @@ static int check_task(struct check *c, struct task_struct *t)
 	return 0;
 }
 
+/* One cached folio at @index of @file's cache: where it says, and only there. */
+static int check_cached_folio(struct check *c, struct shmem_file *file, struct folio *folio,
+			      unsigned long index)
+{
+	unsigned long pfn = folio_pfn(folio), nr = folio_nr_pages(folio), i;
+
+	if (PageTail(page_folio_page(folio)) || folio->_refcount <= 0 || c->cached[pfn])
+		return fail(c, "%s: index %#lx holds a bad or twice-cached folio pfn %#lx",
+			    file->name, index, pfn);
+	if (folio_mapping(folio) != &file->f_mapping || folio->index != index ||
+	    index & (nr - 1))
+		return fail(c, "%s: index %#lx holds folio pfn %#lx of index %#lx or another "
+			    "mapping", file->name, index, pfn, folio->index);
+	for (i = 1; i < nr; i++)
+		if (xa_load(&file->f_mapping.i_pages, index + i) != folio)
+			return fail(c, "%s: index %#lx does not hold folio pfn %#lx",
+				    file->name, index + i, pfn);
+	if (folio_test_large(folio) && !folio_test_large_rmappable(folio))
+		return fail(c, "%s: large folio pfn %#lx is not large_rmappable", file->name, pfn);
+	if (index >= (unsigned long)((file->i_size + PAGE_SIZE - 1) >> PAGE_SHIFT))
+		return fail(c, "%s: folio pfn %#lx at index %#lx lies wholly past EOF (%lld)",
+			    file->name, pfn, index, file->i_size);
+	c->cached[pfn] = 1;
+	c->shmem[folio_nid(folio)] += nr;
+	if (folio_test_pmd_mappable(folio))
+		c->shmem_thps[folio_nid(folio)] += nr;
+	return 0;
+}
+
+/* A file: its cache, its page count, its blocks, its references. */
+static int check_file(struct check *c, struct shmem_file *file, long *vmas)
+{
+	unsigned long index = 0, nrpages = 0;
+	struct folio *folio;
+	struct itnode *n;
+	long refs = file->linked;
+
+	while ((folio = xa_find(&file->f_mapping.i_pages, &index, ~0UL))) {
+		if (check_cached_folio(c, file, folio, index))
+			return -1;
+		nrpages += folio_nr_pages(folio);
+		index += folio_nr_pages(folio);
+	}
+	if (nrpages != file->f_mapping.nrpages || nrpages != file->alloced)
+		return fail(c, "%s: %lu pages cached, nrpages %lu, alloced %lu", file->name,
+			    nrpages, file->f_mapping.nrpages, file->alloced);
+	for (n = it_iter_first(&file->f_mapping.i_mmap, 0, ~0UL); n;
+	     n = it_iter_next(&file->f_mapping.i_mmap, n, 0, ~0UL))
+		refs++;
+	if (file->f_count != refs)
+		return fail(c, "%s: f_count %d, but %ld VMAs and directory entries", file->name,
+			    file->f_count, refs);
+	*vmas += refs - file->linked;
+	return 0;
+}
+
+static int check_page_caches(struct check *c)
+{
+	struct shmem_sb_info *sb = NULL;
+	struct shmem_file *file;
+	long vmas = 0;
+
+	list_for_each_entry(file, &shmem_inodes, all)
+		if (check_file(c, file, &vmas))
+			return -1;
+	if (vmas != c->file_vmas)
+		return fail(c, "%ld VMAs map files, but the files' i_mmap trees hold %ld",
+			    c->file_vmas, vmas);
+	while ((sb = shmem_mount_iter(sb))) {
+		unsigned long used = 0;
+
+		list_for_each_entry(file, &sb->files, sb_list)
+			used += file->alloced;
+		if (used != sb->used_blocks || (sb->max_blocks && used > sb->max_blocks))
+			return fail(c, "tmpfs %s: %lu pages used, the files hold %lu (size %lu)",
+				    sb->path, sb->used_blocks, used, sb->max_blocks);
+	}
+	return 0;
+}
+
 /* Count the pins the driver thpsh plays holds: each on a live page of a live process. */
 static int count_pins(struct check *c)
 {
@@ -505,7 +637,8 @@ int mm_check(char *msg, size_t len)
 	c.pmd_maps = calloc(max_pfn, sizeof(int));
 	c.is_table = calloc(max_pfn, 1);
 	c.pins = calloc(max_pfn, sizeof(int));
-	if (!c.pte_maps || !c.pmd_maps || !c.is_table || !c.pins) {
+	c.cached = calloc(max_pfn, 1);
+	if (!c.pte_maps || !c.pmd_maps || !c.is_table || !c.pins || !c.cached) {
 		snprintf(msg, len, "out of host memory");
 		goto out;
 	}
@@ -518,7 +651,7 @@ int mm_check(char *msg, size_t len)
 			goto out;
 	if (khugepaged_check(msg, len))
 		goto out;
-	if (count_pins(&c))
+	if (count_pins(&c) || check_page_caches(&c))
 		goto out;
 	if (check_frames(&c, &nr_free) || check_counters(&c))
 		goto out;
@@ -528,5 +661,6 @@ out:
 	free(c.pmd_maps);
 	free(c.is_table);
 	free(c.pins);
+	free(c.cached);
 	return ret;
 }

@@ -35,6 +35,7 @@
 #include "khugepaged.h"
 #include "memcontrol.h"
 #include "rmap.h"
+#include "shmem_fs.h"
 
 /* Upstream Kconfig defaults: TRANSPARENT_HUGEPAGE_ALWAYS, defrag madvise. */
 unsigned long transparent_hugepage_flags;
@@ -85,7 +86,7 @@ unsigned long thp_vma_suitable_orders(struct vm_area_struct *vma,
 	return orders;
 }
 
-static bool vma_thp_disabled(struct vm_area_struct *vma, unsigned long vm_flags)
+bool vma_thp_disabled(struct vm_area_struct *vma, unsigned long vm_flags)
 {
 	return (vm_flags & VM_NOHUGEPAGE) ||
 	       (vma->vm_mm->flags & BIT(MMF_DISABLE_THP));
@@ -114,10 +115,12 @@ unsigned long thp_vma_allowable_orders(struct vm_area_struct *vma,
 			mask = THP_ORDERS_ALL_ANON;
 		orders &= mask & THP_ORDERS_ALL_ANON;
 	} else {
-		/* shmem decides for itself in shmem_allowable_huge_orders() */
-		orders &= BIT(PMD_ORDER);
+		orders &= THP_ORDERS_ALL_FILE_DEFAULT;
 	}
 	if (!orders || vma_thp_disabled(vma, vm_flags))
+		return 0;
+	/* shmem has no ->huge_fault: shmem_fault() picks the folio size */
+	if (!vma_is_anonymous(vma) && in_pf)
 		return 0;
 	if (!in_pf) {
 		int order;
@@ -130,7 +133,8 @@ unsigned long thp_vma_allowable_orders(struct vm_area_struct *vma,
 			return 0;
 	}
 	if (!vma_is_anonymous(vma))
-		return orders;
+		return orders & shmem_allowable_huge_orders(vma->vm_file, vma, vma->vm_pgoff, 0,
+							    type == TVA_FORCED_COLLAPSE);
 	if (!vma->anon_vma)
 		return (type == TVA_SMAPS || in_pf) ? orders : 0;
 	return orders;
@@ -1184,7 +1188,7 @@ static int __folio_freeze_and_split_unmapped(struct folio *folio, unsigned int n
 		folio_ref_unfreeze(new_folio, 1 + (file ? (int)folio_nr_pages(new_folio) : 0));
 	}
 	if (file)
-		shmem_split_folio_cache(folio, end_folio, old_order, NULL);
+		shmem_split_folio_cache(folio, end_folio);
 	folio_ref_unfreeze(folio, 1 + (file ? (int)folio_nr_pages(folio) : 0));
 	return 0;
 }
@@ -1211,7 +1215,7 @@ static int __folio_split(struct folio *folio, unsigned int new_order,
 	VM_WARN_ON_ONCE_FOLIO(!folio_test_large(folio), folio);
 	if (folio != page_folio(split_at) || folio != page_folio(lock_at) ||
 	    new_order >= (unsigned int)old_order ||
-	    (is_anon && new_order == 1)) {
+	    new_order == 1) {	/* no order-1 folios, see mm_types.h */
 		ret = -EINVAL;
 		goto out;
 	}

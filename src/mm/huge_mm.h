@@ -36,6 +36,8 @@ extern unsigned long huge_zero_pfn;
 
 /* anon orders 2..9: order 0 is a plain page, order 1 is not supported */
 #define THP_ORDERS_ALL_ANON	((BIT(PMD_ORDER + 1) - 1) & ~(BIT(0) | BIT(1)))
+/* page cache orders: the kernel's include order 1, which thpsh has no folios of */
+#define THP_ORDERS_ALL_FILE_DEFAULT	THP_ORDERS_ALL_ANON
 
 static inline bool hugepage_global_enabled(void)
 {
@@ -55,6 +57,7 @@ static inline bool transparent_hugepage_use_zero_page(void)
 
 enum tva_type { TVA_SMAPS, TVA_PAGEFAULT, TVA_KHUGEPAGED, TVA_FORCED_COLLAPSE };
 
+bool vma_thp_disabled(struct vm_area_struct *vma, unsigned long vm_flags);
 unsigned long thp_vma_allowable_orders(struct vm_area_struct *vma,
 				       unsigned long vm_flags, enum tva_type type,
 				       unsigned long orders);
@@ -148,8 +151,7 @@ int split_huge_pages_write(const char *buf, struct split_stats *stats);
 int split_huge_pages_in_file(const char *path, unsigned long off_start,
 			     unsigned long off_end, unsigned int new_order,
 			     long in_folio_offset, struct split_stats *stats);
-void shmem_split_folio_cache(struct folio *folio, struct folio *end_folio,
-			     int old_order, int *nr_dropped);
+void shmem_split_folio_cache(struct folio *folio, struct folio *end_folio);
 
 /* The shrinkers (mm/shrinker.c, fs/drop_caches.c) */
 #define SHRINK_STOP	(~0UL)

@@ -162,6 +162,7 @@ typedef unsigned int vm_fault_t;
 #define VM_FAULT_SIGBUS		0x000002
 #define VM_FAULT_SIGSEGV	0x000040
 #define VM_FAULT_NOPAGE		0x000100
+#define VM_FAULT_LOCKED		0x000200
 #define VM_FAULT_RETRY		0x000400
 #define VM_FAULT_FALLBACK	0x000800
 #define VM_FAULT_ERROR		(VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)
@@ -177,6 +178,8 @@ struct vm_fault {
 	pte_t *pte;
 	pte_t orig_pte;
 	spinlock_t *ptl;
+	unsigned long pgoff;		/* page offset of address in the file */
+	struct page *page;		/* the page ->fault found */
 	const char *outcome;		/* thpsh: what the fault did, for fault() */
 };
 
@@ -190,6 +193,9 @@ pmd_t folio_mk_pmd(struct folio *folio, pgprot_t prot);
 pte_t maybe_mkwrite(pte_t pte, struct vm_area_struct *vma);
 int folio_pte_batch(struct folio *folio, pte_t *ptep, pte_t pte, int max_nr);
 int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma);
+vm_fault_t do_set_pmd(struct vm_fault *vmf, struct folio *folio, struct page *page);
+void set_pte_range(struct vm_fault *vmf, struct folio *folio, struct page *page,
+		   unsigned int nr, unsigned long addr);
 
 /* ---- unmapping (mm/memory.c) ---- */
 
@@ -229,6 +235,7 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 struct vm_area_struct *vma_lookup(struct mm_struct *mm, unsigned long addr);
 struct vm_area_struct *vma_prev(struct vm_area_struct *vma);
 struct vm_area_struct *vma_next(struct vm_area_struct *vma);
+unsigned long mm_get_unmapped_area(struct mm_struct *mm, unsigned long len);
 unsigned long get_unmapped_area(struct mm_struct *mm, unsigned long addr,
 				unsigned long len, unsigned long pgoff,
 				unsigned long flags);

@@ -23,6 +23,10 @@ struct itroot {
 	struct itnode *node;
 };
 
+/* A node in no tree, as RB_CLEAR_NODE leaves it: it_insert never draws priority 0. */
+static inline void it_clear_node(struct itnode *node) { node->prio = 0; }
+static inline bool it_node_empty(const struct itnode *node) { return !node->prio; }
+
 void it_insert(struct itroot *root, struct itnode *node);
 void it_remove(struct itroot *root, struct itnode *node);
 /* The first interval overlapping [start, last], in (start, node) order. */

@@ -16,6 +16,7 @@
 #include "huge_mm.h"
 #include "khugepaged.h"
 #include "rmap.h"
+#include "shmem_fs.h"
 
 static int hugepage_madvise(struct vm_area_struct *vma, unsigned long start,
 			    unsigned long end, int advice)
@@ -273,18 +274,22 @@ static int madvise_pageout(struct vm_area_struct *vma, unsigned long start,
 }
 
 /*
- * MADV_REMOVE punches a hole in the file behind a shared mapping:
- * anonymous private memory has none (EINVAL, as the kernel says).
- * -ENOTSUP: shmem hole punching is not simulated yet.
+ * MADV_REMOVE punches a hole in the file behind a shared mapping
+ * (vfs_fallocate(FALLOC_FL_PUNCH_HOLE)): anonymous private memory has
+ * none (EINVAL, as the kernel says).
  */
-static int madvise_remove(struct vm_area_struct *vma)
+static int madvise_remove(struct vm_area_struct *vma, unsigned long start,
+			  unsigned long end)
 {
-	KFUNC(vma->vm_start, NULL);
+	long long offset;
+
+	KFUNC(start, NULL);
 	if ((vma->vm_flags & VM_LOCKED) || !vma->vm_file)
 		return -EINVAL;
 	if (!(vma->vm_flags & VM_SHARED) || !(vma->vm_flags & VM_MAYWRITE))
 		return -EACCES;
-	return -ENOTSUP;
+	offset = (long long)(start - vma->vm_start) + ((long long)vma->vm_pgoff << PAGE_SHIFT);
+	return shmem_fallocate_punch_hole(vma->vm_file, offset, end - start);
 }
 
 static int madvise_dontneed_single_vma(struct vm_area_struct *vma,
@@ -316,7 +321,7 @@ static int madvise_vma_behavior(struct vm_area_struct *vma, unsigned long start,
 	case MADV_PAGEOUT:
 		return madvise_pageout(vma, start, end);
 	case MADV_REMOVE:
-		return madvise_remove(vma);
+		return madvise_remove(vma, start, end);
 	case MADV_COLLAPSE:
 		return madvise_collapse(vma, start, end);
 	default:

@@ -16,6 +16,7 @@
 #include "huge_mm.h"
 #include "memcontrol.h"
 #include "rmap.h"
+#include "shmem_fs.h"
 
 /* ---- table allocation ---- */
 
@@ -374,11 +375,224 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 	return wp_page_copy(vmf, folio, page);
 }
 
+/* ---- faults on files: every file here is a shmem one ---- */
+
+static int mm_counter_file(struct folio *folio)
+{
+	return folio_test_swapbacked(folio) ? MM_SHMEMPAGES : MM_FILEPAGES;
+}
+
+/*
+ * Map a PMD-sized page-cache folio by one PMD at the fault's 2 MiB
+ * range.  No page table is deposited: x86-64 has no
+ * arch_needs_pgtable_deposit(), and a split just unmaps the PMD.
+ * 0, or VM_FAULT_FALLBACK (THP disabled, unaligned, not PMD-sized, the
+ * PMD in use) for the caller to map PTEs.
+ */
+vm_fault_t do_set_pmd(struct vm_fault *vmf, struct folio *folio, struct page *page)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long haddr = vmf->address & HPAGE_PMD_MASK;
+	pmd_t entry;
+
+	KFUNC(haddr, folio);
+	(void)page;	/* the whole folio is mapped, from its first page */
+	if (vma_thp_disabled(vma, vma->vm_flags) ||
+	    !thp_vma_suitable_order(vma, haddr, PMD_ORDER) ||
+	    folio_order(folio) != HPAGE_PMD_ORDER)
+		return VM_FAULT_FALLBACK;
+	vmf->ptl = pmd_lock(vma->vm_mm, vmf->pmd);
+	if (!pmd_none(*vmf->pmd)) {
+		spin_unlock(vmf->ptl);
+		return VM_FAULT_FALLBACK;
+	}
+	entry = folio_mk_pmd(folio, vma->vm_page_prot);
+	if ((vmf->flags & FAULT_FLAG_WRITE) && (vma->vm_flags & VM_WRITE))
+		entry = pmd_mkwrite(pmd_mkdirty(entry));
+	add_mm_counter(vma->vm_mm, mm_counter_file(folio), HPAGE_PMD_NR);
+	folio_add_file_rmap_pmd(folio, folio_page(folio, 0), vma);
+	set_pmd_at(vma->vm_mm, haddr, vmf->pmd, entry);
+	count_vm_event(THP_FILE_MAPPED);
+	spin_unlock(vmf->ptl);
+	vmf->outcome = "file-pmd";
+	KNOTE("pmd %#llx: page-cache folio pfn %#lx, no deposited table",
+	      (unsigned long long)pmd_val(entry), folio_pfn(folio));
+	return 0;
+}
+
+/* PTEs for @nr pages of @folio from @page at @addr, at vmf->pte. */
+void set_pte_range(struct vm_fault *vmf, struct folio *folio, struct page *page,
+		   unsigned int nr, unsigned long addr)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	pte_t entry = pfn_pte(page_to_pfn(page), vma->vm_page_prot);
+
+	KFUNC(addr, folio);
+	/* x86-64: arch_wants_old_prefaulted_pte() is false, fault-around PTEs are young too */
+	if (vmf->flags & FAULT_FLAG_WRITE)
+		entry = maybe_mkwrite(pte_mkdirty(entry), vma);
+	else if (pte_write(entry) && folio_test_dirty(folio))
+		entry = pte_mkdirty(entry);
+	folio_add_file_rmap_ptes(folio, page, nr, vma);
+	set_ptes(vma->vm_mm, addr, vmf->pte, entry, nr);
+	KNOTE("%u pte(s) from %#llx", nr, (unsigned long long)pte_val(entry));
+}
+
+/*
+ * How many PTEs finish_fault() maps: a shmem large folio whole when it
+ * lies inside the VMA and the PTE table, else only the faulting page.
+ */
+static unsigned int finish_fault_nr_pages(struct vm_fault *vmf, struct folio *folio,
+					  bool needs_fallback)
+{
+	unsigned long idx = vmf->page - folio_page(folio, 0);
+	unsigned long nr_pages = folio_nr_pages(folio);
+	unsigned long vma_off = vmf->pgoff - vmf->vma->vm_pgoff;
+	unsigned long pte_off = pte_index(vmf->address);
+
+	if (needs_fallback || nr_pages == 1 || vma_off < idx ||
+	    vma_off + (nr_pages - idx) > vma_pages(vmf->vma) ||
+	    pte_off < idx || pte_off + (nr_pages - idx) > PTRS_PER_PTE)
+		return 1;
+	return nr_pages;
+}
+
+/*
+ * Map vmf->page (its folio locked, one reference held for the mapping):
+ * by PMD if it is a THP and the PMD is free, else by PTEs.  Shmem maps
+ * PMDs across i_size (the kernel's long-standing exception), so no
+ * fallback for EOF here.  0, VM_FAULT_NOPAGE (someone mapped it), OOM.
+ */
+static vm_fault_t finish_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct folio *folio = page_folio(vmf->page);
+	bool needs_fallback = false;
+	unsigned long addr;
+	unsigned int nr_pages;
+	struct page *page;
+
+	KFUNC(vmf->address, folio);
+	if (pmd_none(*vmf->pmd)) {
+		if (folio_test_pmd_mappable(folio) && !do_set_pmd(vmf, folio, vmf->page))
+			return 0;
+		if (__pte_alloc(vma->vm_mm, vmf->pmd))
+			return VM_FAULT_OOM;
+	}
+fallback:
+	nr_pages = finish_fault_nr_pages(vmf, folio, needs_fallback);
+	page = nr_pages == 1 ? vmf->page : folio_page(folio, 0);
+	addr = vmf->address - (vmf->page - page) * PAGE_SIZE;
+	vmf->pte = pte_offset_map_lock(vma->vm_mm, vmf->pmd, addr, &vmf->ptl);
+	if (!vmf->pte)
+		return VM_FAULT_NOPAGE;
+	if (nr_pages == 1 && !pte_none(ptep_get(vmf->pte))) {
+		spin_unlock(vmf->ptl);
+		return VM_FAULT_NOPAGE;
+	}
+	if (nr_pages > 1 && !pte_range_none(vmf->pte, nr_pages)) {
+		spin_unlock(vmf->ptl);
+		needs_fallback = true;
+		goto fallback;
+	}
+	folio_ref_add(folio, nr_pages - 1);
+	set_pte_range(vmf, folio, page, nr_pages, addr);
+	add_mm_counter(vma->vm_mm, mm_counter_file(folio), nr_pages);
+	spin_unlock(vmf->ptl);
+	vmf->outcome = nr_pages > 1 ? "file-ptes" : "file-pte";
+	return 0;
+}
+
+/* vm_ops->fault: shmem_fault() for every file mapping here. */
+static vm_fault_t __do_fault(struct vm_fault *vmf)
+{
+	KFUNC(vmf->address, NULL);
+	return shmem_fault(vmf);
+}
+
+/* fault_around_bytes, the debugfs default: 64 KiB. */
+#define FAULT_AROUND_PAGES	16
+
+/*
+ * Map what the cache holds in the fault_around_bytes-aligned window
+ * around the fault, within the VMA and the PTE table (->map_pages).
+ */
+static vm_fault_t do_fault_around(struct vm_fault *vmf)
+{
+	unsigned long pte_off = pte_index(vmf->address);
+	unsigned long vma_off = vmf->pgoff - vmf->vma->vm_pgoff;
+	unsigned long from_pte, to_pte;
+
+	KFUNC(vmf->address, NULL);
+	from_pte = max(ALIGN_DOWN(pte_off, FAULT_AROUND_PAGES), pte_off - min(pte_off, vma_off));
+	to_pte = min(min(from_pte + FAULT_AROUND_PAGES, (unsigned long)PTRS_PER_PTE),
+		     pte_off + vma_pages(vmf->vma) - vma_off) - 1;
+	return filemap_map_pages(vmf, vmf->pgoff + from_pte - pte_off,
+				 vmf->pgoff + to_pte - pte_off);
+}
+
+/* A read: map the cached neighbours first; fault the page in if that missed it. */
+static vm_fault_t do_read_fault(struct vm_fault *vmf)
+{
+	struct folio *folio;
+	vm_fault_t ret;
+
+	KFUNC(vmf->address, NULL);
+	ret = do_fault_around(vmf);
+	if (ret) {
+		vmf->outcome = "fault-around";
+		return ret;
+	}
+	ret = __do_fault(vmf);
+	if (ret & VM_FAULT_ERROR)
+		return ret;
+	ret = finish_fault(vmf);
+	folio = page_folio(vmf->page);
+	folio_unlock(folio);
+	if (ret)
+		folio_put(folio);
+	return ret;
+}
+
+/* A write to a shared mapping: fault the page in, map it, dirty it. */
+static vm_fault_t do_shared_fault(struct vm_fault *vmf)
+{
+	struct folio *folio;
+	vm_fault_t ret;
+
+	KFUNC(vmf->address, NULL);
+	ret = __do_fault(vmf);
+	if (ret & VM_FAULT_ERROR)
+		return ret;
+	folio = page_folio(vmf->page);
+	/* shmem has no ->page_mkwrite */
+	ret = finish_fault(vmf);
+	if (ret) {
+		folio_unlock(folio);
+		folio_put(folio);
+		return ret;
+	}
+	/* fault_dirty_shared_page() */
+	folio_set_dirty(folio);
+	folio_unlock(folio);
+	return 0;
+}
+
+static vm_fault_t do_fault(struct vm_fault *vmf)
+{
+	KFUNC(vmf->address, NULL);
+	/* tmpfs files are mapped MAP_SHARED only here: no do_cow_fault() */
+	BUG_ON(!(vmf->vma->vm_flags & VM_SHARED));
+	if (!(vmf->flags & FAULT_FLAG_WRITE))
+		return do_read_fault(vmf);
+	return do_shared_fault(vmf);
+}
+
 static vm_fault_t do_pte_missing(struct vm_fault *vmf)
 {
 	if (vma_is_anonymous(vmf->vma))
 		return do_anonymous_page(vmf);
-	return VM_FAULT_SIGBUS;	/* file faults: see shmem.c */
+	return do_fault(vmf);
 }
 
 static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
@@ -440,6 +654,7 @@ static vm_fault_t __handle_mm_fault(struct vm_area_struct *vma,
 		.address = address & PAGE_MASK,
 		.real_address = address,
 		.flags = flags,
+		.pgoff = linear_page_index(vma, address & PAGE_MASK),
 	};
 	struct mm_struct *mm = vma->vm_mm;
 	vm_fault_t ret;
@@ -782,6 +997,52 @@ void zap_page_range_single(struct vm_area_struct *vma, unsigned long address,
 	tlb_gather_mmu(&tlb, vma->vm_mm);
 	unmap_single_vma(&tlb, vma, address, address + size, details);
 	tlb_finish_mmu(&tlb);
+}
+
+/* ---- unmapping a file's pages from every process ---- */
+
+/* Zap page offsets [@first, @last] of each VMA of @mapping that maps some. */
+static void unmap_mapping_range_tree(struct address_space *mapping, unsigned long first,
+				     unsigned long last, struct zap_details *details)
+{
+	struct itnode *node;
+
+	for (node = it_iter_first(&mapping->i_mmap, first, last); node;
+	     node = it_iter_next(&mapping->i_mmap, node, first, last)) {
+		struct vm_area_struct *vma = container_of(node, struct vm_area_struct, shared);
+		unsigned long vba = vma->vm_pgoff, vea = vba + vma_pages(vma) - 1;
+		unsigned long zba = max(first, vba), zea = min(last, vea);
+
+		zap_page_range_single(vma, vma->vm_start + ((zba - vba) << PAGE_SHIFT),
+				      (zea - zba + 1) << PAGE_SHIFT, details);
+	}
+}
+
+/*
+ * Unmap the bytes [@holebegin, @holebegin + @holelen) of a file from
+ * every process (@holelen 0: to EOF).  The pages stay in the cache.
+ */
+void unmap_mapping_range(struct address_space *mapping, long long holebegin,
+			 long long holelen, bool even_cows)
+{
+	struct zap_details details = { .even_cows = even_cows };
+	unsigned long first = holebegin >> PAGE_SHIFT;
+	unsigned long last = ~0UL;
+
+	KFUNC(0, NULL);
+	if (holelen)
+		last = first + ((holelen + PAGE_SIZE - 1) >> PAGE_SHIFT) - 1;
+	unmap_mapping_range_tree(mapping, first, last, &details);
+}
+
+/* Unmap one locked page-cache folio from every process (truncation). */
+void unmap_mapping_folio(struct folio *folio)
+{
+	struct zap_details details = { .single_folio = folio };
+
+	KFUNC(0, folio);
+	unmap_mapping_range_tree(folio_mapping(folio), folio->index,
+				 folio->index + folio_nr_pages(folio) - 1, &details);
 }
 
 /* ---- freeing page tables ---- */

@@ -9,6 +9,7 @@
 
 #include "huge_mm.h"
 #include "memcontrol.h"
+#include "shmem_fs.h"
 #include "slab.h"
 #include "thp_sysfs.h"
 
@@ -52,6 +53,7 @@ int mm_boot(unsigned long mem_bytes, int nr_nodes)
 	gup_reset();
 	mem_cgroup_reset();
 	thp_reset();
+	shmem_reset();
 	khugepaged_reset();
 	shrinkers_reset();
 	thp_sysfs_reset();

@@ -223,6 +223,7 @@ struct vm_area_struct {
 	struct anon_vma *anon_vma;	/* where its new anonymous folios go */
 	struct list_head anon_vma_chain;	/* its anon_vma_chains */
 	struct shmem_file *vm_file;	/* shmem/tmpfs file, or NULL */
+	struct itnode shared;		/* in vm_file's i_mmap: [vm_pgoff, last pgoff] */
 	struct list_head vm_list;	/* on mm->mmap, sorted by address */
 	struct itnode vm_rb;		/* in mm->mm_mt: [vm_start, vm_end - 1] */
 };

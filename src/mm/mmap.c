@@ -12,6 +12,7 @@
 #include "huge_mm.h"
 #include "khugepaged.h"
 #include "rmap.h"
+#include "shmem_fs.h"
 
 /* mmap_base with ADDR_NO_RANDOMIZE: TASK_SIZE minus the 128 MiB stack gap. */
 #define MMAP_BASE	(TASK_SIZE - 128 * 1024 * 1024)
@@ -35,7 +36,7 @@ static unsigned long unmapped_area_topdown(struct mm_struct *mm, unsigned long l
 	return -ENOMEM;
 }
 
-static unsigned long mm_get_unmapped_area(struct mm_struct *mm, unsigned long len)
+unsigned long mm_get_unmapped_area(struct mm_struct *mm, unsigned long len)
 {
 	return unmapped_area_topdown(mm, len, PAGE_SIZE, mm->mmap_base);
 }
@@ -92,6 +93,10 @@ static long mmap_region(struct mm_struct *mm, unsigned long addr, unsigned long 
 	});
 	if (!vma)
 		return -ENOMEM;
+	if (!file && (vm_flags & VM_SHARED) && shmem_zero_setup(vma)) {
+		vm_area_free(vma);
+		return -ENOMEM;
+	}
 	vma->vm_page_prot = vm_get_page_prot(vm_flags);
 	vma_link(mm, vma);
 	KNOTE("new vma [%#lx, %#lx)", addr, addr + len);
@@ -130,10 +135,16 @@ long do_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len,
 	len = ALIGN(len, PAGE_SIZE);
 	if (!len || len > TASK_SIZE)
 		return -ENOMEM;
-	addr = get_unmapped_area(mm, addr, len, pgoff, flags);
+	/* Shared anonymous memory is a shmem file at offset 0 (shmem_zero_setup). */
+	if (!file && (flags & MAP_SHARED))
+		pgoff = 0;
+	if (file || (flags & MAP_SHARED))
+		addr = shmem_get_unmapped_area(mm, file, addr, len, pgoff, flags);
+	else
+		addr = get_unmapped_area(mm, addr, len, pgoff, flags);
 	if (IS_ERR_VALUE_ULONG(addr))
 		return (long)addr;
-	if (!file)
+	if (!file && !(flags & MAP_SHARED))
 		pgoff = addr >> PAGE_SHIFT;
 	return mmap_region(mm, addr, len, vm_flags, file, pgoff);
 }

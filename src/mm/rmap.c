@@ -808,11 +808,11 @@ static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
 		pte_t pteval;
 
 		if (!pvmw.pte) {
-			if (flags & TTU_SPLIT_HUGE_PMD) {
-				split_huge_pmd_locked(vma, pvmw.address, pvmw.pmd, false);
-				flags &= ~TTU_SPLIT_HUGE_PMD;
-				page_vma_mapped_walk_restart(&pvmw);
-			}
+			/* A PMD mapping is only met once, and unmap_folio() asks for its split. */
+			VM_BUG_ON_FOLIO(!(flags & TTU_SPLIT_HUGE_PMD), folio);
+			split_huge_pmd_locked(vma, pvmw.address, pvmw.pmd, false);
+			flags &= ~TTU_SPLIT_HUGE_PMD;
+			page_vma_mapped_walk_restart(&pvmw);
 			continue;
 		}
 		pteval = ptep_clear_flush(vma, pvmw.address, pvmw.pte);

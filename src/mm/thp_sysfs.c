@@ -1,8 +1,11 @@
 /*
  * thp_sysfs.c - /sys/kernel/mm/transparent_hugepage: the attributes of
  * mm/huge_memory.c (enabled, defrag, use_zero_page, shrink_underused,
- * hugepages-<size>kB/enabled and stats) and mm/khugepaged.c (the
+ * hugepages-<size>kB/enabled and stats), mm/shmem.c (shmem_enabled,
+ * hugepages-<size>kB/shmem_enabled) and mm/khugepaged.c (the
  * khugepaged directory), read and written as the kernel's show/store do.
+ * (hugepages-8kB, which has only shmem_enabled, is absent: thpsh has
+ * no order-1 folios.)
  *
  * Paths are relative to /sys/kernel/mm/.  Reads give the text without
  * its trailing newline.
@@ -14,6 +17,7 @@
 #include <string.h>
 
 #include "huge_mm.h"
+#include "shmem_fs.h"
 #include "khugepaged.h"
 
 #define THP_DIR "transparent_hugepage/"
@@ -255,6 +259,9 @@ static int hugepages_access(int order, const char *rest, const char *wbuf,
 
 	if (!strcmp(rest, "enabled"))
 		return wbuf ? anon_enabled_store(order, wbuf) : anon_enabled_show(order, buf, len);
+	if (!strcmp(rest, "shmem_enabled"))
+		return wbuf ? thpsize_shmem_enabled_store(order, wbuf) :
+			      thpsize_shmem_enabled_show(order, buf, len);
 	if (strncmp(rest, "stats/", 6) || (item = mthp_stat_index(rest + 6)) < 0)
 		return -ENOENT;
 	if (wbuf)
@@ -301,6 +308,8 @@ static int thp_sysfs_access(const char *path, const char *wbuf, char *buf, size_
 		return wbuf ? enabled_store(wbuf) : enabled_show(buf, len);
 	if (!strcmp(name, "defrag"))
 		return wbuf ? defrag_store(wbuf) : defrag_show(buf, len);
+	if (!strcmp(name, "shmem_enabled"))
+		return wbuf ? shmem_enabled_store(wbuf) : shmem_enabled_show(buf, len);
 	if (!strcmp(name, "use_zero_page")) {
 		if (wbuf)
 			return flag_store(wbuf, TRANSPARENT_HUGEPAGE_USE_ZERO_PAGE_FLAG);
@@ -346,8 +355,8 @@ const char *thp_sysfs_path(size_t i)
 {
 	static char path[96];
 	static const char *const top[] = { "enabled", "defrag", "use_zero_page",
-					   "hpage_pmd_size", "shrink_underused" };
-	size_t per_size = 1 + __MTHP_STAT_COUNT;
+					   "hpage_pmd_size", "shrink_underused", "shmem_enabled" };
+	size_t per_size = 2 + __MTHP_STAT_COUNT;
 
 	if (i < ARRAY_SIZE(top)) {
 		snprintf(path, sizeof(path), THP_DIR "%s", top[i]);
@@ -364,11 +373,12 @@ const char *thp_sysfs_path(size_t i)
 		size_t k = i % per_size;
 		unsigned long kb = (PAGE_SIZE << order) / 1024;
 
-		if (!k)
-			snprintf(path, sizeof(path), THP_DIR "hugepages-%lukB/enabled", kb);
+		if (k < 2)
+			snprintf(path, sizeof(path), THP_DIR "hugepages-%lukB/%s", kb,
+				 k ? "shmem_enabled" : "enabled");
 		else
 			snprintf(path, sizeof(path), THP_DIR "hugepages-%lukB/stats/%s", kb,
-				 mthp_stat_names[k - 1]);
+				 mthp_stat_names[k - 2]);
 		return path;
 	}
 	return NULL;

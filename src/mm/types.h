@@ -45,6 +45,7 @@ typedef int64_t s64;
 #define EEXIST		17
 #define ENODEV		19
 #define EINVAL		22
+#define EFBIG		27
 #define ENOSPC		28
 #define ENOTSUP		95
 

@@ -15,6 +15,7 @@
 
 #include "huge_mm.h"
 #include "rmap.h"
+#include "shmem_fs.h"
 #include "slab.h"
 
 /* protection_map[] of arch/x86/mm/pgprot.c, by VM_READ|WRITE|EXEC|SHARED. */
@@ -69,6 +70,25 @@ static void vma_index(struct mm_struct *mm, struct vm_area_struct *vma)
 	it_insert(&mm->mm_mt, &vma->vm_rb);
 }
 
+/* A file VMA in its mapping's i_mmap, by page offset (vma_interval_tree_insert). */
+static void vma_interval_tree_insert(struct vm_area_struct *vma)
+{
+	vma->shared.start = vma->vm_pgoff;
+	vma->shared.last = vma->vm_pgoff + vma_pages(vma) - 1;
+	it_insert(&vma->vm_file->f_mapping.i_mmap, &vma->shared);
+}
+
+static void vma_interval_tree_remove(struct vm_area_struct *vma)
+{
+	it_remove(&vma->vm_file->f_mapping.i_mmap, &vma->shared);
+	it_clear_node(&vma->shared);
+}
+
+/*
+ * Linking a VMA puts it in its file's i_mmap too; it stays there until
+ * vm_area_free(), as the kernel keeps a VMA being unmapped in i_mmap
+ * until free_pgtables() has run.
+ */
 void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	struct vm_area_struct *next = find_vma(mm, vma->vm_start);
@@ -76,6 +96,8 @@ void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
 	list_add_tail(&vma->vm_list, next ? &next->vm_list : &mm->mmap);
 	vma_index(mm, vma);
 	mm->map_count++;
+	if (vma->vm_file)
+		vma_interval_tree_insert(vma);
 }
 
 void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
@@ -89,12 +111,18 @@ void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
 void vma_set_range(struct vm_area_struct *vma, unsigned long start,
 		   unsigned long end, unsigned long pgoff)
 {
+	bool in_i_mmap = vma->vm_file && !it_node_empty(&vma->shared);
+
 	anon_vma_interval_tree_pre_update_vma(vma);
+	if (in_i_mmap)
+		vma_interval_tree_remove(vma);
 	it_remove(&vma->vm_mm->mm_mt, &vma->vm_rb);
 	vma->vm_start = start;
 	vma->vm_end = end;
 	vma->vm_pgoff = pgoff;
 	vma_index(vma->vm_mm, vma);
+	if (in_i_mmap)
+		vma_interval_tree_insert(vma);
 	anon_vma_interval_tree_post_update_vma(vma);
 }
 
@@ -107,11 +135,20 @@ struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
 	*new = *orig;
 	INIT_LIST_HEAD(&new->anon_vma_chain);
 	INIT_LIST_HEAD(&new->vm_list);
+	it_clear_node(&new->shared);
+	if (new->vm_file)
+		get_file(new->vm_file);
 	return new;
 }
 
+/* A VMA holds a reference on its file from vm_area_dup() to here (remove_vma). */
 void vm_area_free(struct vm_area_struct *vma)
 {
+	if (vma->vm_file) {
+		if (!it_node_empty(&vma->shared))
+			vma_interval_tree_remove(vma);
+		fput(vma->vm_file);
+	}
 	kfree(vma);
 }
 
