@@ -15,9 +15,12 @@
 --   * addresses: each address mmap or mremap returns is named m1, m2, ...
 --     in order, and every address (an argument, a field) is written
 --     relative to the newest of them that contains it: m1+0x1000;
---   * pfns (fields pfn and folio, the argument of kpageflags and
---     kpagecount) are named p1, p2, ... by first appearance, so equal
---     pfns compare equal and nothing else about them does;
+--   * pfns are not compared as numbers: each backend allocates its own
+--     frames, and a frame one frees and reuses the other may not.  page()
+--     shows its pfn as its index in its folio, the pfn
+--     argument of kpageflags() and kpagecount() is written "pfn", other
+--     pfn fields are left out; a script compares pfns by printing what
+--     it concludes: print(page(b).pfn == page(a).pfn);
 --   * counters: "delta" holds the change of the THP counters of
 --     /proc/vmstat (thp_* but thp_zero_page_alloc, which depends on
 --     whether the huge zero page existed; nr_*_hugepages, nr_*_pmdmapped)
@@ -60,8 +63,7 @@ local KPF_KEPT = {
 	ZERO_PAGE = true, MMAP = true, SWAPBACKED = true, DIRTY = true,
 	OWNER_2 = true, RESERVED = true, PGTABLE = true,
 }
-local DROPPED = { raw = true, Referenced = true, os_pid = true }
-local PFN_KEYS = { pfn = true, folio = true }
+local DROPPED = { raw = true, Referenced = true, os_pid = true, pfn = true, folio = true }
 local PFN_ARG = { kpageflags = true, kpagecount = true }
 local UNAVAILABLE = "not available on the live kernel"
 
@@ -82,7 +84,7 @@ local function sorted_keys(t)
 	return keys
 end
 
--- --- naming addresses and pfns --------------------------------------
+-- --- naming addresses -----------------------------------------------
 
 local function addr_name(v)
 	local regions = R.regions
@@ -101,50 +103,47 @@ local function addr_name(v)
 	return "addr?"
 end
 
-local function pfn_name(v)
-	if not R.pfns[v] then
-		R.npfns = R.npfns + 1
-		R.pfns[v] = "p" .. R.npfns
-	end
-	return R.pfns[v]
-end
-
 local function new_region(addr, len)
 	local name = "m" .. (#R.regions + 1)
 	R.regions[#R.regions + 1] = { start = addr, len = len, name = name }
 	return name
 end
 
--- One scalar as text; @key says whether an integer is a pfn.
-local function scalar(v, key)
+-- Addresses written in a text, such as an error message, named too.
+local function named_text(s)
+	return (s:gsub("0x%x+", function(hex)
+		local v = math.tointeger(tonumber(hex))
+		return v and v >= 1 << 32 and addr_name(v) or hex
+	end))
+end
+
+-- One scalar as text.
+local function scalar(v)
 	if math.type(v) == "integer" then
-		if PFN_KEYS[key] then
-			return pfn_name(v)
-		end
 		return v >= 1 << 32 and addr_name(v) or tostring(v)
 	end
 	if type(v) == "string" then
-		return string.format("%q", v)
+		return string.format("%q", named_text(v))
 	end
 	return tostring(v)
 end
 
 -- Emit the fields of value @v under @prefix: tables flattened, lists with "#".
-local function flatten(v, prefix, key, out)
+local function flatten(v, prefix, out)
 	if type(v) ~= "table" then
-		out[prefix] = scalar(v, key)
+		out[prefix] = scalar(v)
 		return
 	end
 	if #v > 0 or next(v) == nil then
 		out[prefix .. "#"] = tostring(#v)
 		for i = 1, #v do
-			flatten(v[i], prefix .. "[" .. i .. "]", key, out)
+			flatten(v[i], prefix .. "[" .. i .. "]", out)
 		end
 		return
 	end
 	for _, k in ipairs(sorted_keys(v)) do
 		if not DROPPED[k] then
-			flatten(v[k], prefix .. "." .. tostring(k), k, out)
+			flatten(v[k], prefix .. "." .. tostring(k), out)
 		end
 	end
 end
@@ -227,6 +226,15 @@ function RESULT.events(list)
 	return changes({}, counts, "=")
 end
 
+function RESULT.page(t)
+	local shown = {}
+	for k, v in pairs(t) do
+		shown[k] = v
+	end
+	shown.index = t.pfn - t.folio	-- the page's place in its folio
+	return shown
+end
+
 function RESULT.touch(t)
 	return changes({}, t, "=")
 end
@@ -273,11 +281,14 @@ local function arg_text(v, name, i)
 	if type(v) == "table" then
 		local parts = {}
 		for _, k in ipairs(sorted_keys(v)) do
-			parts[#parts + 1] = tostring(k) .. "=" .. scalar(v[k], k)
+			parts[#parts + 1] = tostring(k) .. "=" .. arg_text(v[k])
 		end
 		return "{" .. table.concat(parts, ",") .. "}"
 	end
-	return scalar(v, PFN_ARG[name] and i == 1 and "pfn" or nil)
+	if PFN_ARG[name] and i == 1 then
+		return "pfn"
+	end
+	return scalar(v)
 end
 
 local function call_text(name, args)
@@ -325,7 +336,7 @@ local function observe(c, fn, ...)
 			return nil
 		end
 		fields.status = error_kind(res[2])
-		fields["~message"] = tostring(res[2]):match("^[^\n]*")
+		fields["~message"] = named_text(tostring(res[2]):match("^[^\n]*"))
 		emit(R.steps, call, fields)
 		error(res[2], 0)
 	end
@@ -334,7 +345,7 @@ local function observe(c, fn, ...)
 	if handler then
 		value = handler(value, args)
 	end
-	flatten(value, "result", nil, fields)
+	flatten(value, "result", fields)
 	emit(R.steps, call, fields)
 	return table.unpack(res, 2, res.n)
 end
@@ -357,7 +368,7 @@ end
 
 -- Start recording in this state; @live says which backend it is.
 function M.start(live)
-	R = { live = live, steps = 0, lines = {}, regions = {}, pfns = {}, npfns = 0 }
+	R = { live = live, steps = 0, lines = {}, regions = {} }
 	if not live then
 		adopt_live_settings()
 	end
@@ -383,7 +394,7 @@ end
 -- End recording: the script ended with @ok (and @err); the log as text.
 function M.finish(ok, err)
 	emit("end", "end", { status = ok and "ok" or error_kind(err),
-		["~message"] = not ok and tostring(err):match("^[^\n]*") or nil })
+		["~message"] = not ok and named_text(tostring(err):match("^[^\n]*")) or nil })
 	return table.concat(R.lines, "\n")
 end
 

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -372,6 +373,21 @@ static void agent_serve(void)
 	_exit(0);
 }
 
+/*
+ * The agent's own memory must not fault THPs either: touch the stack it
+ * will use while THP is still disabled for it (thpsh disabled it before
+ * the fork), then enable THP for the script's mappings.
+ */
+static void agent_thp(void)
+{
+	volatile char stack[64 * 1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(stack); i += LIVE_PAGE_SIZE)
+		stack[i] = 0;
+	prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
+}
+
 /* --- fencing the first agent's address space ------------------------- */
 
 #define FENCE_VMAS 2048
@@ -484,6 +500,7 @@ int live_agent_spawn(struct live_agent *a)
 	if (pid == 0) {
 		agent_signals();
 		agent_fds(sv[1]);
+		agent_thp();
 		fence_address_space();
 		agent_serve();
 	}

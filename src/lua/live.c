@@ -119,6 +119,12 @@ static void session_start(lua_State *L, int allow_sysfs)
 			   strerror(-err));
 	/* orphaned agents (their parent exited) come back to us to be reaped */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/*
+	 * thpsh's own faults (its Lua heap) must not allocate THPs of any
+	 * size while the script's counters are watched; the live processes
+	 * undo this for themselves (agent.c).
+	 */
+	prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 	S.allow_sysfs = allow_sysfs;
 	take_baselines();
 	add_pid(getpid());

@@ -274,7 +274,14 @@ int livecmd_madvise(lua_State *L)
 
 	check_range(L, addr, len, "madvise");
 	check_mapped(L, a, addr, addr + len, "madvise", &s);
-	if ((err = call(a, LIVE_MADVISE, addr, len, (uint64_t)advice, 0, 0)) < 0)
+	err = call(a, LIVE_MADVISE, addr, len, (uint64_t)advice, 0, 0);
+	if (advice == MADV_COLLAPSE) {
+		/* an outcome, as in the simulation; its per-range report is not visible */
+		lua_pushinteger(L, err);
+		lua_pushstring(L, thp_errname((int)err));
+		return 2;
+	}
+	if (err < 0)
 		return raise_errno(L, "madvise", err, "failed");
 	return 0;
 }
