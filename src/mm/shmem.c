@@ -446,30 +446,29 @@ static unsigned long shmem_get_orders_within_size(struct shmem_file *file,
 	return 0;
 }
 
-/* The orders the mount's huge= option (or shmem_enabled for shm_mnt) gives. */
+/*
+ * The orders the mount's huge= option (or shmem_enabled for shm_mnt)
+ * gives: PMD-sized only in 6.18 (FACTS.md "shmem THP, more": a hole in
+ * a huge=always file refaults by 4K pages; the newer tree also falls
+ * back to smaller large folios there).
+ */
 static unsigned long shmem_huge_global_enabled(struct shmem_file *file, unsigned long index,
 					       long long write_end, bool shmem_huge_force,
 					       unsigned long vm_flags)
 {
-	unsigned long within_size_orders;
+	const unsigned long maybe_pmd_order = BIT(HPAGE_PMD_ORDER);
 
 	if (shmem_huge == SHMEM_HUGE_DENY)
 		return 0;
 	if (shmem_huge_force || shmem_huge == SHMEM_HUGE_FORCE)
-		return BIT(HPAGE_PMD_ORDER);
+		return maybe_pmd_order;
 	switch (file->sb->huge) {
 	case SHMEM_HUGE_ALWAYS:
-		return THP_ORDERS_ALL_FILE_DEFAULT;
+		return maybe_pmd_order;
 	case SHMEM_HUGE_WITHIN_SIZE:
-		within_size_orders = shmem_get_orders_within_size(file,
-				THP_ORDERS_ALL_FILE_DEFAULT, index, write_end);
-		if (within_size_orders)
-			return within_size_orders;
-		/* fall through */
+		return shmem_get_orders_within_size(file, maybe_pmd_order, index, write_end);
 	case SHMEM_HUGE_ADVISE:
-		if (vm_flags & VM_HUGEPAGE)
-			return THP_ORDERS_ALL_FILE_DEFAULT;
-		/* fall through */
+		return vm_flags & VM_HUGEPAGE ? maybe_pmd_order : 0;
 	default:
 		return 0;
 	}

@@ -6,9 +6,9 @@
 -- shmem_enabled, hole punching, fork, the split_huge_pages PATH form,
 -- the mount options huge= and size=, and bad input that changes
 -- nothing.  Every number a test expects was measured on the live 6.18
--- kernel (tests/kernel/FACTS.md, section "shmem THP" and the selftest
--- scenarios of split_huge_page_test.c) or follows from the kernel
--- source, as the comments say.  check() runs after every step; page i
+-- kernel (tests/kernel/FACTS.md, sections "shmem THP", "shmem THP, more"
+-- and the selftest scenarios of split_huge_page_test.c) or follows from
+-- the kernel source, as the comments say.  check() runs after every step; page i
 -- of a region holds tag ~ i, and every step checks the values.
 local t = require "thpsh.test"
 
@@ -290,9 +290,8 @@ munmap(c, "2M")
 n, err = split_huge_pages("/no/such/file,0x0,0x200")
 t.is({ n, err }, { -22, "EINVAL" }, "kernel source (file_open_name fails): a path that is no file is EINVAL")
 
--- Kernel source (shmem_fallocate PUNCH_HOLE -> shmem_truncate_range):
--- madvise "remove" zeroes and drops the hole, splitting the THP at both
--- of its ends; the size stays.
+-- FACTS.md "shmem THP, more": madvise "remove" (PUNCH_HOLE) zeroes and
+-- drops the hole, splitting the THP at both of its ends; the size stays.
 c = mmap("2M", { file = MNT .. "/p", shared = true })
 fill(c, 512, 0x5500)
 s = snap()
@@ -310,12 +309,25 @@ t.is(bad(c, 0, 127, 0x5500) + bad(c, 384, 511, 0x5500), 0, "values around the ho
 local zeros = 0
 for i = 128, 383 do if read(c + i * 4096) == 0 then zeros = zeros + 1 end end
 t.is(zeros, 256, "the hole reads back zero")
+t.is(pagecache(MNT .. "/p")[1].order, 7, "below the hole: an order-7 folio")
+t.like(orders(MNT .. "/p"), " 388:2 392:3 400:4 416:5 448:6$",
+       "above it: orders 2..6 (the kernel's order-1 piece at 386 is two pages here)")
+local small = 0
+for _, f in ipairs(pagecache(MNT .. "/p")) do
+	if f.index >= 128 and f.index < 384 and f.order == 0 then small = small + 1 end
+end
+t.is(small, 256, "the hole refaulted by 256 4K pages: tmpfs allows PMD-sized folios only")
+local size
+for _, f in ipairs(tmpfs()[1].files) do
+	if f.name == MNT .. "/p" then size = f.size end
+end
+t.is(size, 2 << 20, "the size stays 2 MiB")
 step("hole punch")
 munmap(c, "2M")
 
--- Kernel source (shmem_alloc_and_add_folio): a full mount refuses the
--- THP (-ENOSPC) and the fault falls back to a page; past the last page
--- it is SIGBUS (vmf_error).
+-- FACTS.md "shmem THP, more": a full mount refuses the THP (kernel
+-- source: shmem_alloc_and_add_folio gets -ENOSPC) and the fault takes a
+-- 4K page; past the last page it is SIGBUS.
 tmpfs("/tmp/thpsh-small", "huge=always,size=3m")
 c = mmap("4M", { file = "/tmp/thpsh-small/f", shared = true })
 t.is(fault(c, "w"), "file-pmd", "size=3m: the first THP fits")
@@ -328,31 +340,36 @@ t.raises(function() write(c + (3 << 20), 1) end, "SIGBUS", "one page more is SIG
 step("a full tmpfs")
 munmap(c, "4M")
 
--- Kernel source (shmem_huge_global_enabled): huge=advise wants
--- MADV_HUGEPAGE; within_size allows the folios inside i_size only, and
--- a folio stops where the cache already holds pages (shmem_suitable_orders).
+-- FACTS.md "shmem THP, more": huge=advise wants MADV_HUGEPAGE, and a
+-- THP allocated where a PTE table stands is mapped by PTEs; within_size
+-- allows a THP only inside i_size, and not where the cache holds pages.
 tmpfs("/tmp/thpsh-advise", "huge=advise")
 c = mmap("2M", { file = "/tmp/thpsh-advise/f", shared = true })
 t.is(fault(c, "w"), "file-pte", "huge=advise without MADV_HUGEPAGE: a page")
 madvise(c, "2M", "hugepage")
 truncate("/tmp/thpsh-advise/f", 0)
 truncate("/tmp/thpsh-advise/f", "2M")
+s = snap()
 t.is(fault(c, "w"), "file-ptes", "...with it: a THP, mapped by PTEs: the first fault's PTE table stays")
-t.is(folio(c).order, 9, "...an order-9 folio")
+t.is(delta(s), { thp_file_alloc = 1, nr_shmem_hugepages = 1, ShmemHugePages = 2048,
+		 ["2048kB.shmem_alloc"] = 1 }, "thp_file_alloc +1 but no thp_file_mapped")
+t.is({ folio(c).order, smaps(c).Rss, smaps(c).ShmemPmdMapped }, { 9, 2048, 0 },
+     "an order-9 folio, all 512 pages mapped, none by PMD")
 munmap(c, "2M")
 tmpfs("/tmp/thpsh-within", "huge=within_size")
 c = mmap("2M", { file = "/tmp/thpsh-within/f", shared = true })
 truncate("/tmp/thpsh-within/f", "1M")
-t.is(fault(c, "w"), "file-ptes", "within_size, i_size 1 MiB: an order-8 folio, mapped by PTEs")
-t.is(folio(c).order, 8, "...of 1 MiB")
+s = snap()
+t.is(fault(c, "w"), "file-pte", "within_size, i_size 1 MiB: a 4K page")
 truncate("/tmp/thpsh-within/f", "2M")
-t.is(fault(c + (1 << 20), "w"), "file-ptes", "i_size 2 MiB: the next MiB, order 8 again")
-t.is(orders("/tmp/thpsh-within/f"), "0:8 256:8", "not order 9: the first MiB is cached already")
+t.is(fault(c + (1 << 20), "w"), "file-pte", "i_size 2 MiB, write at +1 MiB: a 4K page too")
+t.is(delta(s), {}, "no counter moves")
+t.is(orders("/tmp/thpsh-within/f"), "0:0 256:0", "two 4K pages cached")
 step("huge=advise and huge=within_size")
 munmap(c, "2M")
 
--- A read fault maps what the cache holds around it (kernel source:
--- do_read_fault -> do_fault_around, fault_around_bytes 64 KiB).
+-- FACTS.md "shmem THP, more": a read fault maps what the cache holds
+-- around it (kernel source: do_fault_around, fault_around_bytes 64 KiB).
 tmpfs("/tmp/thpsh-small-pages", "huge=never")
 c = mmap("1M", { file = "/tmp/thpsh-small-pages/f", shared = true })
 fill(c, 256, 0x5600)
