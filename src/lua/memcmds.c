@@ -97,7 +97,9 @@ static void check_mmap_file(lua_State *L, unsigned long len, struct mmap_opts *o
 		thp_errorf(L, "mmap: offset is for a file mapping (opts.file)");
 	}
 	if (shared)
-		o->flags = MAP_SHARED | (o->file ? 0 : MAP_ANONYMOUS);
+		o->flags = (o->flags & ~MAP_PRIVATE) | MAP_SHARED;
+	if (o->file)
+		o->flags &= ~MAP_ANONYMOUS;
 }
 
 /* Every option checked before anything changes; opts.file stays on the stack. */

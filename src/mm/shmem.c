@@ -13,15 +13,17 @@
  *     -> finish_fault -> do_set_pmd (one PMD, no deposited table)
  *                        or set_pte_range (PTEs)
  *
- * Which orders: a tmpfs mount follows its huge= option alone; shmem on
- * shm_mnt follows transparent_hugepage/shmem_enabled (its huge=) and
- * hugepages-<size>kB/shmem_enabled.  Truncation (shmem_setattr, hole
- * punch) unmaps and drops whole folios and splits the partial ones
- * (truncate.c); a split puts the pieces back in the cache and drops
- * those beyond EOF (shmem_split_folio_cache).
+ * Which orders: a tmpfs mount follows its huge= option alone, and in
+ * 6.18 that means PMD-sized folios or pages; shmem on shm_mnt follows
+ * transparent_hugepage/shmem_enabled (its huge=) and, for every size,
+ * hugepages-<size>kB/shmem_enabled.  Truncation (shmem_setattr_size)
+ * and hole punching unmap and drop whole folios and split the partial
+ * ones (truncate.c); a split puts the pieces back in the cache and
+ * drops those beyond EOF (shmem_split_folio_cache).
  *
- * Not simulated: swap (no folio of a file ever leaves the cache but by
- * truncation), fallocate, memfd sealing, the unused-huge shrinker,
+ * Not simulated: swap (a file's folio leaves the cache only by
+ * truncation), fallocate but for punching holes, memfd and SysV shm
+ * (shared anonymous memory is their twin), the unused-huge shrinker,
  * directories (files live at the root of their mount), unlink.
  */
 #include "shmem_fs.h"

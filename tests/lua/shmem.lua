@@ -255,6 +255,22 @@ t.is(folio(c).mapcount, 1, "the child's exit drops its PMD")
 write(c + 7 * 4096, 0x5300 ~ 7)
 step("exit of the child")
 
+-- Kernel source (mmap_region, vma_merge): a file mapped at a fixed
+-- address right after another mapping of it, at the next offset, merges
+-- with it into one VMA, and both see the same page cache.
+local m1 = mmap("4M")	-- room for both, replaced by them
+t.is(mmap("2M", { file = MNT .. "/m", shared = true, addr = m1 }), m1, "opts.addr places a file mapping exactly")
+truncate(MNT .. "/m", "4M")
+local m2 = mmap("2M", { file = MNT .. "/m", shared = true, offset = "2M", addr = m1 + (2 << 20) })
+t.is(m2, m1 + (2 << 20), "...at an offset too")
+t.is({ smaps(m1).start, smaps(m1)["end"] }, { m1, m1 + (4 << 20) }, "...and it merges with its neighbour")
+write(m2, 0x5700)
+local m3 = mmap("2M", { file = MNT .. "/m", shared = true, offset = "2M" })
+t.is(read(m3), 0x5700, "another mapping of the offset sees the write")
+munmap(m1, "4M")
+munmap(m3, "2M")
+step("a fixed, merged file mapping")
+
 -- FACTS.md selftest split_file_backed_thp: the PATH form of
 -- split_huge_pages splits a tmpfs THP, the content unchanged.
 s = snap()
@@ -421,5 +437,47 @@ rejects(function() sysfs("transparent_hugepage/hugepages-64kB/shmem_enabled", "f
 t.is(delta(before), {}, "bad input moved no counter")
 t.is(tmpfs(), mounts, "bad input created no mount and no file")
 step("bad input")
+
+-- Kernel source (shmem_allowable_huge_orders): shared anonymous memory
+-- takes the sizes hugepages-<size>kB/shmem_enabled allows; finish_fault
+-- maps a large folio whole by PTEs when it fits the VMA.
+sysfs("transparent_hugepage/hugepages-64kB/shmem_enabled", "always")
+c = mmap("1M", { shared = true })
+s = snap()
+t.is(fault(c + 0x10000, "w"), "file-ptes", "hugepages-64kB/shmem_enabled always: the folio is mapped whole")
+t.is(folio(c + 0x10000).order, 4, "...a 64 KiB folio")
+t.is(delta(s), { ["64kB.shmem_alloc"] = 1 }, "64kB.shmem_alloc +1, nothing else")
+sysfs("transparent_hugepage/hugepages-64kB/shmem_enabled", "never")
+munmap(c, "1M")
+step("shmem mTHP")
+
+-- Kernel source (shmem_alloc_and_add_folio): a THP the memcg cannot
+-- charge falls back to a page, counted in thp_file_fallback(_charge).
+reset()
+memcg("small", { max = "1M" })
+memcg_attach("small", 1)
+tmpfs(MNT, "huge=always")
+c = mmap("2M", { file = FILE, shared = true })
+s = snap()
+t.is(fault(c, "w"), "file-pte", "memory.max 1M: a 4K page")
+t.is(delta(s), { thp_file_fallback = 1, thp_file_fallback_charge = 1,
+		 ["2048kB.shmem_fallback"] = 1, ["2048kB.shmem_fallback_charge"] = 1 },
+     "thp_file_fallback and _charge, shmem_fallback and _charge +1")
+step("memcg charge failure")
+
+-- Kernel source (shmem_alloc_and_add_folio): no free 2 MiB block, so the
+-- THP allocation fails and the fault takes a page.
+reset({ mem = "8M" })
+local n = meminfo().MemFree // 4 - 64
+c = mmap(n * 4096, { nohuge = true })
+touch(c, n * 4096, "w")
+for i = 0, n - 1, 2 do munmap(c + i * 4096, 4096) end
+tmpfs(MNT, "huge=always")
+c = mmap("2M", { file = FILE, shared = true })
+s = snap()
+t.is(fault(c, "w"), "file-pte", "fragmented memory: a 4K page")
+t.is(delta(s), { thp_file_fallback = 1, ["2048kB.shmem_fallback"] = 1 },
+     "thp_file_fallback and 2048kB.shmem_fallback +1")
+step("allocation failure")
 
 t.done()
