@@ -107,14 +107,16 @@ int cmd_truncate(lua_State *L)
 {
 	struct shmem_file *file;
 	lua_Integer len;
+	int err;
 
 	thp_task(L);
 	file = check_file(L, 1, "truncate");
 	len = thp_checksize(L, 2, "truncate");
 	thp_check_mutable(L, "truncate");
-	if (shmem_setattr_size(file, len))
-		return thp_errorf(L, "truncate: %s: length %lld is too large (EFBIG)", file->name,
-				  (long long)len);
+	err = shmem_setattr_size(file, len);
+	if (err)
+		return thp_errorf(L, "truncate: %s: length %lld refused (%s)", file->name,
+				  (long long)len, thp_errname(err));
 	return 0;
 }
 

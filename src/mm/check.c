@@ -355,7 +355,8 @@ static int check_folio(struct check *c, struct folio *folio)
 				    pages_mapped + (pmds ? ENTIRELY_MAPPED : 0));
 	}
 	expected_ref = ptes + pmds + pins * (folio_test_large(folio) ? 1 : GUP_PIN_COUNTING_BIAS);
-	if (!folio_test_anon(folio) || folio_test_swapcache(folio))
+	/* a page cache holds nr_pages references (none once truncated under a pin) */
+	if ((!folio_test_anon(folio) && folio->mapping) || folio_test_swapcache(folio))
 		expected_ref += nr;
 	if (folio->_refcount != expected_ref)
 		return fail(c, "folio pfn %#lx: refcount %d, expected %d (mappings%s)",
@@ -364,8 +365,9 @@ static int check_folio(struct check *c, struct folio *folio)
 	if (folio_test_locked(folio))
 		return fail(c, "folio pfn %#lx left locked", pfn);
 	if (!folio_test_anon(folio)) {
-		if (!c->cached[pfn])
-			return fail(c, "folio pfn %#lx is in no page cache and not anonymous", pfn);
+		if (folio->mapping ? !c->cached[pfn] : !pins || ptes || pmds)
+			return fail(c, "folio pfn %#lx: not anonymous, and neither in a page cache "
+				    "nor truncated and held by pins alone", pfn);
 		c->file_mapped[nid] += pmds ? nr : pages_mapped;
 		c->shmem_pmdmapped[nid] += pmds ? nr : 0;
 	}

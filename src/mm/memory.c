@@ -540,7 +540,8 @@ static vm_fault_t do_read_fault(struct vm_fault *vmf)
 	KFUNC(vmf->address, NULL);
 	ret = do_fault_around(vmf);
 	if (ret) {
-		vmf->outcome = "fault-around";
+		if (!vmf->outcome)	/* not mapped by PMD (do_set_pmd says so) */
+			vmf->outcome = "fault-around";
 		return ret;
 	}
 	ret = __do_fault(vmf);

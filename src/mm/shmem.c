@@ -262,8 +262,10 @@ int shmem_mount(const char *path, const char *options, const char **why)
 			return -EBUSY;
 		}
 	sb = kzalloc(sizeof(*sb));
-	if (!sb)
+	if (!sb) {
+		*why = "out of host memory";
 		return -ENOMEM;
+	}
 	snprintf(sb->path, sizeof(sb->path), "%s", path);
 	sb->huge = ctx.huge;
 	sb->max_blocks = ctx.blocks;

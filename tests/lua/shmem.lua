@@ -341,6 +341,21 @@ t.is(size, 2 << 20, "the size stays 2 MiB")
 step("hole punch")
 munmap(c, "2M")
 
+-- Kernel source (truncate_inode_folio removes a folio whoever holds it):
+-- a pinned THP truncated away stays, held by the pin alone, until unpin.
+c = mmap("2M", { file = MNT .. "/pinned", shared = true })
+write(c, 0x5800)
+pin(c)
+local free = meminfo().MemFree
+truncate(MNT .. "/pinned", 0)
+t.is({ #pagecache(MNT .. "/pinned"), meminfo().MemFree - free }, { 0, 0 },
+     "truncated: out of the cache, but the pinned THP is not freed")
+step("truncating a pinned THP")
+unpin(c)
+t.is(meminfo().MemFree - free, 2048, "unpin frees it")
+munmap(c, "2M")
+step("unpin of the truncated THP")
+
 -- FACTS.md "shmem THP, more": a full mount refuses the THP (kernel
 -- source: shmem_alloc_and_add_folio gets -ENOSPC) and the fault takes a
 -- 4K page; past the last page it is SIGBUS.
