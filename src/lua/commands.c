@@ -125,8 +125,11 @@ const struct thp_command thp_commands[] = {
 	  "its outcome returned: \"thp\" (a PMD THP), \"huge-zero\" (the huge "
 	  "zero page), \"pte\" (a 4 KiB page), \"zero\" (the 4 KiB zero "
 	  "page), \"mthp-64K\" and so on, \"cow\" (copied), \"reuse\" "
-	  "(made writable in place), \"present\".  An access the mapping "
-	  "forbids raises SIGSEGV.",
+	  "(made writable in place), \"present\"; in a shmem mapping "
+	  "\"file-pmd\" (a page-cache THP by one PMD), \"file-ptes\" (a large "
+	  "folio by PTEs), \"file-pte\" (one page), \"fault-around\" (a read "
+	  "mapped from the cache with its neighbours).  An access the mapping "
+	  "forbids raises SIGSEGV, one past a shmem file's end SIGBUS.",
 	  "fault(mmap(\"2M\", { huge = true }), \"w\")", CMD_MUTATES },
 	{ "folio", cmd_folio, "addr | {pfn=N}", "table",
 	  "the folio mapped at addr, or holding a pfn",
