@@ -121,18 +121,36 @@ static bool filemap_map_pmd(struct vm_fault *vmf, struct folio *folio, unsigned 
 	return false;
 }
 
+/* folio_within_vma(): does the whole folio lie inside @vma's range? */
+static bool folio_within_vma(const struct folio *folio, const struct vm_area_struct *vma)
+{
+	unsigned long pgoff = folio->index;
+
+	return pgoff >= vma->vm_pgoff &&
+	       pgoff - vma->vm_pgoff + folio_nr_pages(folio) <= vma_pages(vma);
+}
+
 /*
  * Map @nr pages of @folio from page @start at @addr, whose PTEs start
  * at @ptep, skipping PTEs in use: each mapped run takes one reference
- * per PTE.  VM_FAULT_NOPAGE if the faulting address got its page.
+ * per PTE.  A large folio inside the VMA and one PTE table is mapped
+ * whole, window or not (as finish_fault() would).  VM_FAULT_NOPAGE if
+ * the faulting address got its page.
  */
 static vm_fault_t filemap_map_folio_range(struct vm_fault *vmf, struct folio *folio,
 					  unsigned long start, unsigned long addr,
 					  pte_t *ptep, unsigned long nr, long *rss)
 {
-	unsigned long i, first, run = 0;
+	unsigned long i, first, run = 0, addr0 = addr - start * PAGE_SIZE;
 	vm_fault_t ret = 0;
 
+	if (folio_within_vma(folio, vmf->vma) &&
+	    (addr0 & PMD_MASK) == ((addr0 + folio_nr_pages(folio) * PAGE_SIZE - 1) & PMD_MASK)) {
+		ptep -= start;
+		addr = addr0;
+		nr = folio_nr_pages(folio);
+		start = 0;
+	}
 	for (i = 0; i <= nr; i++) {
 		if (i < nr && pte_none(ptep_get(ptep + i))) {
 			run++;

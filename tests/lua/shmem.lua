@@ -411,6 +411,17 @@ t.is(present(c, 0, 255), 16, "16 pages: 64 KiB")
 t.is(bad(c, 0, 255, 0x5600), 0, "every value intact")
 step("fault-around")
 munmap(c, "1M")
+-- FACTS.md "shmem THP, more": a large folio inside the VMA and one PTE
+-- table is mapped whole by fault-around.
+c = mmap("2M", { file = MNT .. "/fa", shared = true })
+write(c, 1)
+truncate(MNT .. "/fa", "1M")
+munmap(c, "2M")
+c = mmap("2M", { file = MNT .. "/fa", shared = true })
+t.is(fault(c + 4096, "r"), "fault-around", "a read of the order-8 folio left by ftruncate")
+t.is({ present(c, 0, 255), folio(c).order }, { 256, 8 }, "all 256 pages mapped, by PTEs")
+munmap(c, "2M")
+step("fault-around of a large folio")
 
 -- Bad input is rejected with a clear error and changes nothing.
 local before, mounts = snap(), tmpfs()

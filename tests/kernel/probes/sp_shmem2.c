@@ -17,6 +17,8 @@
  *             0 and back to 2 MiB, write at 0
  *   around    huge=never, 1 MiB written with write(2): read one byte at
  *             +5 pages of a fresh mapping: how many pages are mapped
+ *   around8   huge=always: a THP written, ftruncate to 1 MiB (an order-8
+ *             folio left), a fresh 2 MiB mapping read at +4 KiB
  *   full      huge=always,size=3m, 4 MiB file: write at 0, at +2 MiB,
  *             then page by page until SIGBUS
  * (The PATH form of split_huge_pages cannot be measured: debugfs writes
@@ -211,6 +213,27 @@ static void around(int r)
 	sp_umount(mnt);
 }
 
+static void around_large(int r)
+{
+	const char *mnt = sp_mount("/tmp/thpsh-shm2.XXXXXX", "tmpfs", "huge=always");
+	int fd;
+	char *p = map_file(mnt, "f", SP_PMD, SP_PMD, &fd);
+
+	printf("== around8 run %d\n", r);
+	*(volatile char *)p = 1;
+	if (ftruncate(fd, SP_PMD / 2))
+		sp_die("ftruncate 1M");
+	munmap(p, SP_PMD);
+	p = sp_reserve_aligned(SP_PMD, SP_PMD);
+	if (mmap(p, SP_PMD, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
+		sp_die("mmap again");
+	(void)*(volatile char *)(p + SP_PAGE);
+	sp_range_print("read +4K", getpid(), (unsigned long)p, SP_PMD / 2);
+	munmap(p, SP_PMD);
+	close(fd);
+	sp_umount(mnt);
+}
+
 static sigjmp_buf bus_jmp;
 
 static void on_bus(int sig)
@@ -258,6 +281,7 @@ int main(int argc, char **argv)
 		within(r);
 		advise(r);
 		around(r);
+		around_large(r);
 		full(r);
 	}
 	return 0;
