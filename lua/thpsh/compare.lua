@@ -175,18 +175,21 @@ end
 
 -- The non-zero changes from @a to @b, sorted: "thp_split_pmd+1 ...".
 local function changes(a, b, sep)
-	local keys, out = {}, {}
-	for k in pairs(a) do
-		keys[k] = true
-	end
-	for k in pairs(b) do
-		keys[k] = true
-	end
-	for _, k in ipairs(sorted_keys(keys)) do
-		local d = (b[k] or 0) - (a[k] or 0)
-		if d ~= 0 then
-			out[#out + 1] = string.format(sep and "%s%s%d" or "%s%s%+d", k, sep or "", d)
+	local moved, out = {}, {}
+	for k, v in pairs(b) do
+		if v ~= (a[k] or 0) then
+			moved[#moved + 1] = k
 		end
+	end
+	for k, v in pairs(a) do
+		if b[k] == nil and v ~= 0 then
+			moved[#moved + 1] = k
+		end
+	end
+	table.sort(moved)
+	for i, k in ipairs(moved) do
+		out[i] = string.format(sep and "%s%s%d" or "%s%s%+d", k, sep or "",
+			(b[k] or 0) - (a[k] or 0))
 	end
 	return table.concat(out, " ")
 end
@@ -322,13 +325,15 @@ end
 local function observe(c, fn, ...)
 	local args = table.pack(...)
 	local call = call_text(c.name, args)
-	local before = c.mutates and counters()
+	-- the counters after the last change are those before this one
+	local before = c.mutates and (R.counters or counters())
 	local res = table.pack(pcall(fn, ...))
 	local fields = { status = "ok" }
 
 	R.steps = R.steps + 1
 	if c.mutates then
-		fields.delta = changes(before, counters())
+		R.counters = counters()
+		fields.delta = changes(before, R.counters)
 	end
 	if not res[1] then
 		if R.live and tostring(res[2]):find(UNAVAILABLE, 1, true) then

@@ -67,13 +67,40 @@ struct agent_rep {
 
 /* --- in the agent ---------------------------------------------------- */
 
-static int self_pagemap = -1;		/* /proc/self/pagemap of this mm */
-static sigjmp_buf access_jmp;
-static volatile sig_atomic_t fault_code;
+/*
+ * All the agent writes besides its stack, in one place, so that after
+ * a fork it can make these pages its own again (own_memory()) before a
+ * copy-on-write fault of them is counted as the script's.
+ */
 static struct {
-	unsigned long addr, len;
-	int fd;				/* the ring holding the buffer */
-} pins[AGENT_PINS];
+	int self_pagemap;		/* /proc/self/pagemap of this mm */
+	sigjmp_buf access_jmp;
+	volatile sig_atomic_t fault_code;
+	struct {
+		unsigned long addr, len;
+		int fd;			/* the ring holding the buffer */
+	} pins[AGENT_PINS];
+} A = { .self_pagemap = -1 };
+
+/*
+ * Write every page of the stack the agent uses and of A: after a fork
+ * they are shared copy-on-write, and the first write to one would be a
+ * page fault counted with the script's access.  The first agent does it
+ * while THP is still disabled for it (thpsh disabled it before the
+ * fork), so its own memory holds no THP either.
+ */
+static void own_memory(void)
+{
+	volatile char stack[64 * 1024];
+	volatile char *a = (volatile char *)&A;
+	size_t i;
+
+	for (i = 0; i < sizeof(stack); i += LIVE_PAGE_SIZE)
+		stack[i] = 0;
+	for (i = 0; i < sizeof(A); i += LIVE_PAGE_SIZE)
+		a[i] = a[i];
+	a[sizeof(A) - 1] = a[sizeof(A) - 1];
+}
 
 static int full_write(int fd, const void *buf, size_t len)
 {
@@ -120,15 +147,15 @@ static uint64_t self_pagemap_entry(unsigned long addr)
 {
 	uint64_t e = 0;
 
-	live_pread64(self_pagemap, addr / LIVE_PAGE_SIZE, &e, 1);
+	live_pread64(A.self_pagemap, addr / LIVE_PAGE_SIZE, &e, 1);
 	return e;
 }
 
 static void on_access_fault(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
-	fault_code = si->si_code;
-	siglongjmp(access_jmp, sig);
+	A.fault_code = si->si_code;
+	siglongjmp(A.access_jmp, sig);
 }
 
 static long faults_so_far(void)
@@ -159,26 +186,48 @@ static uint64_t do_access(volatile uint64_t *p, enum live_mode mode, uint64_t va
 	return 0;
 }
 
+/* The present pages of the 2 MiB block holding @addr, from @e on. */
+static int block_present(unsigned long addr, uint64_t *e)
+{
+	unsigned long start = addr & ~(512 * LIVE_PAGE_SIZE - 1);
+	int i, n = 0;
+
+	if (live_pread64(A.self_pagemap, start / LIVE_PAGE_SIZE, e, 512))
+		return 0;
+	for (i = 0; i < 512; i++)
+		n += (e[i] & PM_PRESENT) != 0;
+	return n;
+}
+
 /* One access of the page at @addr; returns 0, or the signal it raised. */
 static int access_page(unsigned long addr, enum live_mode mode, uint64_t value)
 {
+	uint64_t block[512];		/* on the stack the agent touched first */
 	struct agent_rep rep = { .more = 1 };
 	struct live_access *acc = &rep.acc;
 	volatile uint64_t *p = (volatile uint64_t *)addr;
-	long before;
+	unsigned char in_core = 0;
+	volatile long before = 0;	/* set between sigsetjmp and a longjmp */
+	int present;
 
 	acc->addr = addr;
 	acc->before = self_pagemap_entry(addr);
-	before = faults_so_far();
-	acc->sig = sigsetjmp(access_jmp, 1);
-	if (acc->sig == 0)
+	/* for a file, mincore tells what its page cache held */
+	acc->cached = !mincore((void *)addr, LIVE_PAGE_SIZE, &in_core) && (in_core & 1);
+	present = block_present(addr, block);
+	acc->sig = sigsetjmp(A.access_jmp, 1);
+	if (acc->sig == 0) {
+		/* only the access between the counts: sigsetjmp writes memory */
+		before = faults_so_far();
 		acc->value = do_access(p, mode, value);
-	else
-		acc->code = fault_code;
+	} else {
+		acc->code = A.fault_code;
+	}
 	acc->faulted = faults_so_far() != before;
+	acc->mapped = block_present(addr, block) - present;
 	acc->after = self_pagemap_entry(addr);
 	if (acc->after & PM_PRESENT)
-		live_scan_page(self_pagemap, addr, &acc->categories);
+		live_scan_page(A.self_pagemap, addr, &acc->categories);
 	full_write(AGENT_CHAN, &rep, sizeof(rep));
 	return acc->sig;
 }
@@ -193,20 +242,39 @@ static void agent_access(const struct agent_req *req)
 	reply((int64_t)i);
 }
 
+/* The file at @path, created @size bytes long if it is new (*created). */
+static int open_file(const char *path, off_t size, int *created)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	*created = fd < 0 && errno == ENOENT;
+	if (*created) {
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0 && ftruncate(fd, size)) {
+			close(fd);
+			unlink(path);
+			return -1;
+		}
+	}
+	return fd;
+}
+
 static long agent_mmap(const struct agent_req *req)
 {
-	int fd = -1;
+	int fd = -1, created = 0, err;
 	void *p;
 
-	if (req->path[0]) {
-		fd = open(req->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return -errno;
-	}
-	p = mmap((void *)req->a[0], req->a[1], (int)req->a[2], (int)req->a[3], fd, 0);
+	if (req->path[0] &&
+	    (fd = open_file(req->path, (off_t)(req->a[4] + req->a[1]), &created)) < 0)
+		return -errno;
+	p = mmap((void *)req->a[0], req->a[1], (int)req->a[2], (int)req->a[3], fd,
+		 (off_t)req->a[4]);
+	err = errno;
 	if (fd >= 0)
 		close(fd);
-	return p == MAP_FAILED ? -errno : (long)p;
+	if (p == MAP_FAILED && created)
+		unlink(req->path);	/* a failed mmap creates nothing */
+	return p == MAP_FAILED ? -err : (long)p;
 }
 
 /* A long-term FOLL_WRITE pin, as an io_uring fixed buffer takes it. */
@@ -216,7 +284,7 @@ static long agent_pin(unsigned long addr, unsigned long len)
 	struct iovec iov = { (void *)addr, len };
 	int i, fd;
 
-	for (i = 0; i < AGENT_PINS && pins[i].len; i++)
+	for (i = 0; i < AGENT_PINS && A.pins[i].len; i++)
 		;
 	if (i == AGENT_PINS)
 		return -ENOSPC;
@@ -230,9 +298,9 @@ static long agent_pin(unsigned long addr, unsigned long len)
 		close(fd);
 		return err;
 	}
-	pins[i].addr = addr;
-	pins[i].len = len;
-	pins[i].fd = fd;
+	A.pins[i].addr = addr;
+	A.pins[i].len = len;
+	A.pins[i].fd = fd;
 	return (long)(len / LIVE_PAGE_SIZE);
 }
 
@@ -243,13 +311,14 @@ static long agent_unpin(unsigned long addr, unsigned long len)
 	int i;
 
 	for (i = 0; i < AGENT_PINS; i++) {
-		if (!pins[i].len || pins[i].addr < addr || pins[i].addr + pins[i].len > addr + len)
+		if (!A.pins[i].len || A.pins[i].addr < addr ||
+		    A.pins[i].addr + A.pins[i].len > addr + len)
 			continue;
 		/* unregistering unpins now; a close alone defers it to a worker */
-		syscall(__NR_io_uring_register, pins[i].fd, IORING_UNREGISTER_BUFFERS, NULL, 0);
-		close(pins[i].fd);
-		n += (long)(pins[i].len / LIVE_PAGE_SIZE);
-		pins[i].len = 0;
+		syscall(__NR_io_uring_register, A.pins[i].fd, IORING_UNREGISTER_BUFFERS, NULL, 0);
+		close(A.pins[i].fd);
+		n += (long)(A.pins[i].len / LIVE_PAGE_SIZE);
+		A.pins[i].len = 0;
 	}
 	return n;
 }
@@ -312,8 +381,8 @@ static void agent_fds(int chan)
 		close(chan);
 	}
 	close_range(AGENT_CHAN + 1, ~0U, 0);
-	memset(pins, 0, sizeof(pins));	/* a forked child holds no pins */
-	self_pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	memset(A.pins, 0, sizeof(A.pins));	/* a forked child holds no pins */
+	A.self_pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 }
 
 static void agent_fork(void)
@@ -331,6 +400,7 @@ static void agent_fork(void)
 		return;
 	}
 	pid = fork();
+	own_memory();		/* both sides: their stacks and A are shared now */
 	if (pid == 0) {
 		close(sv[0]);
 		agent_fds(sv[1]);
@@ -373,20 +443,6 @@ static void agent_serve(void)
 	_exit(0);
 }
 
-/*
- * The agent's own memory must not fault THPs either: touch the stack it
- * will use while THP is still disabled for it (thpsh disabled it before
- * the fork), then enable THP for the script's mappings.
- */
-static void agent_thp(void)
-{
-	volatile char stack[64 * 1024];
-	size_t i;
-
-	for (i = 0; i < sizeof(stack); i += LIVE_PAGE_SIZE)
-		stack[i] = 0;
-	prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
-}
 
 /* --- fencing the first agent's address space ------------------------- */
 
@@ -500,7 +556,8 @@ int live_agent_spawn(struct live_agent *a)
 	if (pid == 0) {
 		agent_signals();
 		agent_fds(sv[1]);
-		agent_thp();
+		own_memory();
+		prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);	/* for the script's mappings */
 		fence_address_space();
 		agent_serve();
 	}

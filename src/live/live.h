@@ -160,7 +160,8 @@ struct live_agent {
 };
 
 enum live_op {
-	LIVE_MMAP,		/* addr, len, prot, flags; path for a file */
+	LIVE_MMAP,		/* addr, len, prot, flags, offset; a file at path,
+				   created offset + len bytes long if new */
 	LIVE_MUNMAP,		/* addr, len */
 	LIVE_MPROTECT,		/* addr, len, prot */
 	LIVE_MADVISE,		/* addr, len, advice */
@@ -189,6 +190,8 @@ struct live_access {
 	uint64_t categories;		/* PAGEMAP_SCAN after it */
 	uint64_t value;			/* the first 8 bytes of the page after it */
 	int faulted;			/* the access took a page fault */
+	int cached;			/* mincore: in memory (the page cache) before it */
+	int mapped;			/* pages of its 2 MiB block it made present */
 	int sig, code;			/* SIGSEGV/SIGBUS and si_code, or 0 */
 };
 

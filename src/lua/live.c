@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -33,8 +34,16 @@
 #define LIVE_PIDS	256
 #define LIVE_MTHP_SIZES	16
 
+/*
+ * One live session at a time on the machine: a session's settings (and
+ * its THPs) would disturb another's observations, for instance while
+ * two `make check` runs go at once.
+ */
+#define LIVE_LOCK	"/run/lock/thpsh-live.lock"
+
 static struct {
 	int active;
+	int lock;			/* LIVE_LOCK, held with flock */
 	int allow_sysfs;		/* --allow-sysfs */
 	struct live_agent procs[LIVE_PROCS];
 	int nprocs;
@@ -89,10 +98,25 @@ static int session_end(lua_State *L)
 	while (S.nprocs > 0)
 		live_agent_exit(&S.procs[--S.nprocs]);
 	live_trace_end();
+	thp_live_tmpfs_forget();
 	live_guard_undo_all();
 	live_procfs_close();
+	if (S.lock > 0)
+		close(S.lock);		/* lets the next session in */
 	memset(&S, 0, sizeof(S));
 	return 0;
+}
+
+/* Wait until no other thpsh drives the live kernel. */
+static void take_lock(lua_State *L)
+{
+	const char *path = access("/run/lock", W_OK) ? "/tmp/thpsh-live.lock" : LIVE_LOCK;
+
+	S.lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (S.lock < 0)
+		luaL_error(L, "cannot open %s (%s)", path, strerror(errno));
+	while (flock(S.lock, LOCK_EX) && errno == EINTR)
+		;
 }
 
 static void take_baselines(void)
@@ -114,6 +138,7 @@ static void session_start(lua_State *L, int allow_sysfs)
 		luaL_error(L, "the live kernel cannot be used: %s", why);
 	if (S.active)
 		luaL_error(L, "a live session is already running");
+	take_lock(L);
 	if ((err = live_guard_start()))
 		luaL_error(L, "cannot start the guardian that restores settings (%s)",
 			   strerror(-err));
@@ -125,6 +150,9 @@ static void session_start(lua_State *L, int allow_sysfs)
 	 * undo this for themselves (agent.c).
 	 */
 	prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+	/* before the first agent: it must see what thpsh mounts (tmpfs) */
+	if ((err = live_private_mounts()))
+		luaL_error(L, "cannot make a mount namespace of its own (%s)", strerror(-err));
 	S.allow_sysfs = allow_sysfs;
 	take_baselines();
 	add_pid(getpid());
@@ -152,7 +180,7 @@ static struct live_agent *find_vpid(lua_Integer vpid)
 	return NULL;
 }
 
-static struct live_agent *current_agent(lua_State *L, const char *cmd)
+struct live_agent *thp_live_current(lua_State *L, const char *cmd)
 {
 	if (!S.active)
 		thp_errorf(L, "%s: the live session has ended", cmd);
@@ -165,7 +193,7 @@ struct live_agent *thp_live_task(lua_State *L, int arg, const char *cmd)
 	lua_Integer pid;
 
 	if (lua_isnoneornil(L, arg))
-		return current_agent(L, cmd);
+		return thp_live_current(L, cmd);
 	luaL_checktype(L, arg, LUA_TTABLE);
 	if (lua_getfield(L, arg, "pid") == LUA_TNIL) {
 		lua_pop(L, 1);
@@ -173,7 +201,7 @@ struct live_agent *thp_live_task(lua_State *L, int arg, const char *cmd)
 	}
 	pid = luaL_checkinteger(L, -1);
 	lua_pop(L, 1);
-	current_agent(L, cmd);
+	thp_live_current(L, cmd);
 	if (!(a = find_vpid(pid)))
 		thp_errorf(L, "%s: no process %lld", cmd, (long long)pid);
 	return a;
@@ -254,7 +282,7 @@ static struct live_agent *opt_pid(lua_State *L, int arg, const char *cmd)
 	struct live_agent *a;
 
 	if (lua_isnoneornil(L, arg))
-		return current_agent(L, cmd);
+		return thp_live_current(L, cmd);
 	if (!(a = find_vpid(luaL_checkinteger(L, arg))))
 		thp_errorf(L, "%s: no process %lld", cmd, (long long)lua_tointeger(L, arg));
 	return a;
@@ -570,7 +598,8 @@ static const struct {
 	{ "pin", livecmd_pin },		{ "proc", live_proc },
 	{ "ps", live_ps },		{ "read", livecmd_read },
 	{ "shrink", live_shrink },	{ "smaps", livecmd_smaps },
-	{ "sysfs", live_sysfs },	{ "touch", livecmd_touch },
+	{ "sysfs", live_sysfs },	{ "tmpfs", livecmd_tmpfs },
+	{ "touch", livecmd_touch },	{ "truncate", livecmd_truncate },
 	{ "unpin", livecmd_unpin },	{ "vmstat", livecmd_vmstat },
 	{ "write", livecmd_write },
 };
@@ -595,6 +624,7 @@ static const struct {
 	{ "khugepaged", "khugepaged runs on its own timer; no interface runs one pass" },
 	{ "memcg", "thpsh makes no memory cgroups on the live kernel" },
 	{ "memcg_attach", "thpsh makes no memory cgroups on the live kernel" },
+	{ "pagecache", "a file's page cache is not visible from user space" },
 	{ "reset", "the machine is real" },
 	{ "set_mempolicy", "thpsh sets no NUMA policy on the live kernel" },
 	{ "split_folio", "no user interface splits one folio on demand" },
@@ -664,13 +694,13 @@ static void install(lua_State *L)
 
 void thp_live_open(lua_State *L, int allow_sysfs)
 {
-	session_start(L, allow_sysfs);
-	install(L);
-	/* the session ends when the state is closed */
+	/* the session ends when the state is closed, even half started */
 	lua_newuserdatauv(L, 0, 0);
 	lua_newtable(L);
 	lua_pushcfunction(L, session_end);
 	lua_setfield(L, -2, "__gc");
 	lua_setmetatable(L, -2);
 	lua_setfield(L, LUA_REGISTRYINDEX, "thpsh.live");
+	session_start(L, allow_sysfs);
+	install(L);
 }

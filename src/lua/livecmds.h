@@ -10,6 +10,7 @@
  *	             touch, read, write, pin, unpin
  *	liveviews.c  vmstat, meminfo, mthp_stats, smaps, pagemap,
  *	             kpageflags, kpagecount, page, folio
+ *	liveshmem.c  tmpfs, truncate, and the paths of tmpfs files
  */
 #ifndef THPSH_LIVECMDS_H
 #define THPSH_LIVECMDS_H
@@ -31,6 +32,9 @@ void thp_live_open(lua_State *L, int allow_sysfs);
 /* NULL if this machine's kernel can be driven, else why not. */
 const char *thp_live_unusable(void);
 
+/* The current live process (raising if the session has ended). */
+struct live_agent *thp_live_current(lua_State *L, const char *cmd);
+
 /* The live process named by opts.pid at @arg (a table or none), or the current one. */
 struct live_agent *thp_live_task(lua_State *L, int arg, const char *cmd);
 
@@ -50,6 +54,14 @@ int thp_live_regions(unsigned long (*out)[2], int max);
 const struct live_stats *thp_live_base_vmstat(void);
 const struct live_stats *thp_live_base_mthp(const char *size);
 
+/* The real path of tmpfs file @path (liveshmem.c), or -ENOENT off every mount. */
+int thp_live_tmpfs_file(const char *path, char *real, size_t len);
+
+/* Forget the mounts: the session ended (the guard unmounted them). */
+void thp_live_tmpfs_forget(void);
+
+int livecmd_tmpfs(lua_State *L);
+int livecmd_truncate(lua_State *L);
 int livecmd_mmap(lua_State *L);
 int livecmd_munmap(lua_State *L);
 int livecmd_mprotect(lua_State *L);

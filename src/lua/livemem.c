@@ -13,13 +13,15 @@
  * What a fault did is read from outside: the process counts its page
  * faults (getrusage) around the access and reads its pagemap entry
  * before and after, and PAGEMAP_SCAN says whether a PMD maps the page
- * and whether it is a zero page.  That tells "none", "reuse"/"present",
- * "thp", "huge-zero", "zero", "cow", "mthp-<size>" and "pte" apart as
- * the simulation names them.
+ * and whether it is a zero page; for a file, mincore says whether its
+ * page cache held the page.  That tells "none", "reuse"/"present",
+ * "thp", "huge-zero", "zero", "cow", "mthp-<size>", "pte", "file-pmd",
+ * "file-pte(s)" and "fault-around" apart as the simulation names them.
  */
 #include "livecmds.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -175,42 +177,93 @@ static long call(struct live_agent *a, enum live_op op, uint64_t a0, uint64_t a1
 
 /* --- mappings -------------------------------------------------------- */
 
-/* mmap(len [, opts]) -> addr.  opts: addr, prot, shared, huge, nohuge, pid. */
+/* What mmap's opts ask for, checked before anything changes. */
+struct mmap_opts {
+	unsigned long addr;		/* MAP_FIXED there, or 0 */
+	int prot, flags, advice;
+	unsigned long offset;		/* in the file */
+	char path[320];			/* the tmpfs file, on its real mount, or "" */
+};
+
+/* opts.file, opts.offset and opts.shared, as memcmds.c checks them. */
+static void check_mmap_file(lua_State *L, unsigned long len, struct mmap_opts *o)
+{
+	int shared = opt_bool(L, 2, "shared");
+	const char *file;
+
+	if (lua_getfield(L, 2, "offset") != LUA_TNIL) {
+		o->offset = (unsigned long)thp_checksize(L, -1, "mmap");
+		if (o->offset & (LIVE_PAGE_SIZE - 1))
+			thp_errorf(L, "mmap: offset %#lx is not page aligned", o->offset);
+		if (o->offset > LONG_MAX - len)
+			thp_errorf(L, "mmap: offset + length is past the largest file (EOVERFLOW)");
+	}
+	if (lua_getfield(L, 2, "file") != LUA_TNIL) {
+		if (!(file = lua_tostring(L, -1)))
+			thp_errorf(L, "mmap: opts.file is the path of a tmpfs file");
+		if (!shared)
+			thp_errorf(L, "mmap: a tmpfs file is mapped with shared = true (private "
+				   "file mappings are not supported yet)");
+		if (thp_live_tmpfs_file(file, o->path, sizeof(o->path)))
+			thp_errorf(L, "mmap: %s is not on a tmpfs: mount one at its directory "
+				   "with tmpfs(path)", file);
+	} else if (o->offset) {
+		thp_errorf(L, "mmap: offset is for a file mapping (opts.file)");
+	}
+	lua_pop(L, 2);
+	if (shared)
+		o->flags = MAP_SHARED | (o->path[0] ? 0 : MAP_ANONYMOUS);
+}
+
+static void check_mmap_opts(lua_State *L, struct live_agent *a, unsigned long len,
+			    struct mmap_opts *o)
+{
+	struct span s;
+
+	if (lua_getfield(L, 2, "addr") != LUA_TNIL) {
+		o->addr = check_page_addr(L, -1, "mmap");
+		if (o->addr + len > LIVE_TASK_SIZE || o->addr + len < o->addr)
+			thp_errorf(L, "mmap: [%#lx, +%#lx) is outside the address space",
+				   o->addr, len);
+		span_walk(L, a, o->addr, o->addr + len, "mmap", &s);
+		o->flags |= MAP_FIXED;
+	}
+	if (lua_getfield(L, 2, "prot") != LUA_TNIL)
+		o->prot = check_prot(L, lua_gettop(L), "mmap");
+	lua_pop(L, 2);
+	check_mmap_file(L, len, o);
+	if (opt_bool(L, 2, "huge") && opt_bool(L, 2, "nohuge"))
+		thp_errorf(L, "mmap: huge and nohuge exclude each other");
+	o->advice = opt_bool(L, 2, "huge") ? MADV_HUGEPAGE :
+		    opt_bool(L, 2, "nohuge") ? MADV_NOHUGEPAGE : 0;
+}
+
+/*
+ * mmap(len [, opts]) -> addr.  opts: addr, prot, shared, file (a tmpfs
+ * path, created offset + len bytes long if new), offset, huge, nohuge, pid.
+ */
 int livecmd_mmap(lua_State *L)
 {
 	struct live_agent *a = thp_live_task(L, 2, "mmap");
-	unsigned long len = check_len(L, 1, "mmap"), addr = 0;
-	int prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS, advice = 0;
-	struct span s;
+	unsigned long len = check_len(L, 1, "mmap");
+	struct mmap_opts o = { .prot = PROT_READ | PROT_WRITE,
+			       .flags = MAP_PRIVATE | MAP_ANONYMOUS };
+	uint64_t args[5];
 	long ret;
 
-	if (lua_istable(L, 2)) {
-		if (lua_getfield(L, 2, "addr") != LUA_TNIL) {
-			addr = check_page_addr(L, -1, "mmap");
-			if (addr + len > LIVE_TASK_SIZE || addr + len < addr)
-				return thp_errorf(L, "mmap: [%#lx, +%#lx) is outside the address space",
-						  addr, len);
-			span_walk(L, a, addr, addr + len, "mmap", &s);
-			flags |= MAP_FIXED;
-		}
-		if (lua_getfield(L, 2, "prot") != LUA_TNIL)
-			prot = check_prot(L, lua_gettop(L), "mmap");
-		if (lua_getfield(L, 2, "file") != LUA_TNIL)
-			return thp_errorf(L, "mmap: file mappings are not supported yet");
-		lua_pop(L, 3);
-		if (opt_bool(L, 2, "shared"))
-			flags = (flags & ~MAP_PRIVATE) | MAP_SHARED;
-		if (opt_bool(L, 2, "huge") && opt_bool(L, 2, "nohuge"))
-			return thp_errorf(L, "mmap: huge and nohuge exclude each other");
-		advice = opt_bool(L, 2, "huge") ? MADV_HUGEPAGE :
-			 opt_bool(L, 2, "nohuge") ? MADV_NOHUGEPAGE : 0;
-	}
-	ret = call(a, LIVE_MMAP, addr, len, (uint64_t)prot, (uint64_t)flags, 0);
+	if (lua_istable(L, 2))
+		check_mmap_opts(L, a, len, &o);
+	args[0] = o.addr;
+	args[1] = len;
+	args[2] = (uint64_t)o.prot;
+	args[3] = (uint64_t)o.flags;
+	args[4] = o.offset;
+	ret = live_agent_call(a, LIVE_MMAP, args, o.path[0] ? o.path : NULL);
 	if (ret < 0)
 		return raise_errno(L, "mmap", ret, ret == -ENOMEM ? "no room for the mapping" :
 				   "failed");
 	thp_live_add_region((unsigned long)ret, len);
-	if (advice && call(a, LIVE_MADVISE, (uint64_t)ret, len, (uint64_t)advice, 0, 0) < 0)
+	if (o.advice && call(a, LIVE_MADVISE, (uint64_t)ret, len, (uint64_t)o.advice, 0, 0) < 0)
 		return thp_errorf(L, "mmap: the advice on the new mapping failed");
 	lua_pushinteger(L, ret);
 	return 1;
@@ -335,10 +388,24 @@ struct accesses {
 	struct live_access last;		/* the last access reported */
 };
 
+/*
+ * What a fault that mapped a page of a file (shmem) did: a read of a
+ * page the cache held is served by fault-around (do_read_fault); other
+ * faults map the folio's pages, one or more (finish_fault).
+ */
+static const char *file_outcome(const struct live_access *acc, int write)
+{
+	if (!write && acc->cached)
+		return "fault-around";
+	return acc->mapped > 1 ? "file-ptes" : "file-pte";
+}
+
 /* Name what one access did, as the simulation's fault() names it. */
 static void outcome(const struct live_access *acc, int write, char *buf, size_t len)
 {
 	uint64_t pfn = acc->after & PM_PFN_MASK;
+	int zero = acc->categories & LIVE_PAGE_IS_PFNZERO;
+	int file = !zero && (acc->after & PM_FILE);
 	struct live_folio f;
 
 	if (!acc->faulted || !(acc->after & PM_PRESENT))
@@ -346,11 +413,13 @@ static void outcome(const struct live_access *acc, int write, char *buf, size_t 
 	else if ((acc->before & PM_PRESENT) && (acc->before & PM_PFN_MASK) == pfn)
 		snprintf(buf, len, write ? "reuse" : "present");
 	else if (acc->categories & LIVE_PAGE_IS_HUGE)
-		snprintf(buf, len, acc->categories & LIVE_PAGE_IS_PFNZERO ? "huge-zero" : "thp");
-	else if (acc->categories & LIVE_PAGE_IS_PFNZERO)
+		snprintf(buf, len, zero ? "huge-zero" : file ? "file-pmd" : "thp");
+	else if (zero)
 		snprintf(buf, len, "zero");
 	else if (acc->before & PM_PRESENT)
 		snprintf(buf, len, "cow");
+	else if (file)
+		snprintf(buf, len, "%s", file_outcome(acc, write));
 	else if (!live_folio_of(pfn, &f) && f.order > 0)
 		snprintf(buf, len, "mthp-%dK", 4 << f.order);
 	else
