@@ -64,8 +64,21 @@ for i = 0, 511 do
 end
 print(("pages of its own left: %d (the others map the shared zero page now)"):format(resident))
 
+title("4. what became of the underused THP: split_history")
+local tree = split_history(c + 100 * 4096)
+print(("folio 0x%x order %d, split #%d by %s(): %d pieces"):format(tree.pfn, tree.order,
+	tree.seq, tree.cause, #tree.children))
+for _, p in ipairs(tree.children) do
+	if p.target then
+		print(("  the piece holding the value: pfn 0x%x, %s, refcount %d, mapcount %d"):format(
+			p.pfn, p.state, p.refcount, p.mapcount))
+	end
+end
+print("split_history{addr = c, format = \"svg\", file = \"splits.svg\"} draws it")
+
 title("checks")
 assert(resident == 1 and read(c + 100 * 4096) == 42)
+assert(tree.cause == "shrink" and #tree.children == 512)
 for i = 0, 511 do
 	assert(read(a + i * 4096) == i + 1)
 	if i ~= 1 then assert(read(b + i * 4096) == i + 1) end
