@@ -8,8 +8,9 @@
 -- the half that holds split_at.  The pieces are derived from that, as
 -- __split_unmapped_folio() cuts them.
 --
--- Simplification: a folio freed and allocated again at the same pfn with
--- the same order between two of its splits looks like one folio.
+-- Simplification: no allocation is tracked, so a folio freed and
+-- allocated again at the same pfn with the same order (between two of
+-- its splits, or since its last one) looks like the same folio.
 local M = {}
 
 local function hex(v) return string.format("0x%x", v) end
@@ -88,8 +89,8 @@ local function node(by, rec, p, now, target)
 	local f = now(p.pfn)
 	if not f then
 		n.state = "free"
-	elseif f.pfn == p.pfn and f.order == p.order then
-		n.state = f.table and "page table" or "in use"
+	elseif f.pfn == p.pfn and f.order == p.order and not f.table then
+		n.state = "in use"
 		n.refcount, n.mapcount = f.refcount, f.mapcount
 	else
 		n.state = "reused"
@@ -101,18 +102,18 @@ end
 -- The tree of splits that made the folio holding @pfn now: the first
 -- recorded ancestor at the root; each node { pfn, order, target, seq,
 -- cause, anon, children } or, for a piece not split since, { pfn,
--- order, target, state = "in use"|"free"|"reused"|"page table",
+-- order, target, state = "in use"|"free"|"reused",
 -- refcount, mapcount }.  @now(pfn) gives the folio holding pfn now.
 function M.tree(records, pfn, now)
 	local r = latest(records, pfn)
 	if not r then
 		local f = now(pfn)
-		return { pfn = f and f.pfn or pfn, order = f and f.order or 0, target = true,
+		return setmetatable({ pfn = f and f.pfn or pfn, order = f and f.order or 0, target = true,
 			state = f and "in use" or "free", refcount = f and f.refcount,
-			mapcount = f and f.mapcount, unsplit = true }
+			mapcount = f and f.mapcount, unsplit = true }, { __tostring = M.text })
 	end
 	while parent(records, r) do r = parent(records, r) end
-	return node(index(records), r, r, now, pfn)
+	return setmetatable(node(index(records), r, r, now, pfn), { __tostring = M.text })
 end
 
 -- Can two leaves side by side be drawn as one box?
@@ -138,10 +139,41 @@ end
 local function leaf_label(c)
 	if c.state == "in use" then
 		return string.format("%s\\nrefcount %d, mapcount %d", c.state, c.refcount, c.mapcount)
+	elseif c.state == "reused" and c.now.table then
+		return "reused: a page table"
 	elseif c.state == "reused" then
 		return string.format("reused: now in folio %s order %d", hex(c.now.pfn), c.now.order)
 	end
 	return c.state
+end
+
+-- The tree as indented text, alike pieces on one line, "<-" marking
+-- the pieces that hold the page asked about: what the prompt prints.
+function M.text(tree)
+	local out = {}
+	local function line(depth, s) out[#out + 1] = string.rep("  ", depth) .. s end
+	local function draw(n, depth)
+		local head = string.format("folio %s order %d", hex(n.pfn), n.order)
+		if n.children then
+			line(depth, string.format("%s: split #%d%s%s%s", head, n.seq,
+				n.cause and (" by " .. n.cause .. "()") or "", n.anon and ", anon" or "",
+				n.target and "  <-" or ""))
+			for _, run in ipairs(runs(n.children)) do
+				if run.n == 1 then
+					draw(run.first, depth + 1)
+				else
+					line(depth + 1, string.format("%s .. %s: %d folios of order %d, %s",
+						hex(run.first.pfn), hex(run.last.pfn), run.n, run.first.order,
+						leaf_label(run.first):gsub("\\n", ", ")))
+				end
+			end
+		else
+			line(depth, string.format("%s: %s%s%s", head, (leaf_label(n):gsub("\\n", ", ")),
+				n.unsplit and " (never split)" or "", n.target and "  <-" or ""))
+		end
+	end
+	draw(tree, 0)
+	return table.concat(out, "\n")
 end
 
 -- DOT text of a tree from M.tree(): the page asked about and its

@@ -26,7 +26,7 @@
 /* Keys whose integer values are addresses, PFNs or raw entries: shown hex. */
 static const char *const hex_keys[] = {
 	"addr", "end", "entry", "p4d", "pfn", "pgd", "pmd", "pte", "pud",
-	"raw", "scan_pfn", "start", "vm_end", "vm_start",
+	"raw", "scan_pfn", "split_at", "start", "vm_end", "vm_start",
 };
 
 struct out {

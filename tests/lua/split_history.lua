@@ -54,14 +54,19 @@ t.is(#tree.children, 512, "512 order-0 pieces")
 local free = 0
 for _, c in ipairs(tree.children) do if c.state == "free" then free = free + 1 end end
 t.is(free, 511, "511 pieces are free again (mapped to the zero page)")
+t.like(tostring(tree), "\n  0x%x+ %.%. 0x%x+: 511 folios of order 0, free", "printed trees merge alike pieces")
 dot = split_history { pfn = bpfn, format = "dot" }
 t.like(dot, "511 folios of order 0", "alike free pieces are drawn as one box")
 
--- A folio never split: a tree of one node.
+-- A folio never split: a tree of one node.  Its page table reuses a
+-- freed piece.
 local c = mmap("2M", { huge = true })
 fault(c, "w")
+tree = split_history({ pfn = bpfn })
+t.like(tostring(tree), "reused: a page table", "a freed piece reused as a page table")
 tree = split_history(c)
 t.is({ tree.unsplit, tree.order, tree.state }, { true, 9, "in use" }, "an unsplit THP is its own tree")
+t.like(tostring(tree), "order 9: in use, refcount 1, mapcount 1 %(never split%)", "and prints so")
 
 -- Bad input changes nothing.
 t.raises(function() split_history("nonsense") end, "split_history", "a bad address")
