@@ -102,11 +102,9 @@ void live_procfs_close(void);
 #define PM_PRESENT		(1ULL << 63)
 
 /* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h). */
-#define KPF_BUDDY		10
 #define KPF_ANON		12
 #define KPF_COMPOUND_HEAD	15
 #define KPF_COMPOUND_TAIL	16
-#define KPF_THP			22
 #define KPF_ZERO_PAGE		24
 
 /* PAGEMAP_SCAN categories (include/uapi/linux/fs.h, 6.7+). */
