@@ -23,7 +23,9 @@
 --     it concludes: print(page(b).pfn == page(a).pfn);
 --   * counters: "delta" holds the change of the THP counters of
 --     /proc/vmstat (thp_* but thp_zero_page_alloc, which depends on
---     whether the huge zero page existed; nr_*_hugepages, nr_*_pmdmapped)
+--     whether the huge zero page existed, and thp_scan_exceed_*, which
+--     count khugepaged's scans, timed by the daemon; nr_*_hugepages,
+--     nr_*_pmdmapped)
 --     and of every mTHP size's stats across each command that changes
 --     memory; vmstat(), mthp_stats() and meminfo() results are changes
 --     since the script started, THP counters only;
@@ -53,7 +55,13 @@ local VMSTAT_THP = {
 	nr_anon_transparent_hugepages = true, nr_shmem_hugepages = true,
 	nr_file_hugepages = true, nr_shmem_pmdmapped = true, nr_file_pmdmapped = true,
 }
-local VMSTAT_SKIP = { thp_zero_page_alloc = true, thp_zero_page_alloc_failed = true }
+-- Counters that depend on what others did and when: whether the huge zero
+-- page existed, how often khugepaged's timer made it scan.
+local VMSTAT_SKIP = {
+	thp_zero_page_alloc = true, thp_zero_page_alloc_failed = true,
+	thp_scan_exceed_none_pte = true, thp_scan_exceed_swap_pte = true,
+	thp_scan_exceed_share_pte = true,
+}
 local MEMINFO_THP = {
 	AnonHugePages = true, ShmemHugePages = true, ShmemPmdMapped = true,
 	FileHugePages = true, FilePmdMapped = true,

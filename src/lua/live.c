@@ -115,6 +115,9 @@ static void take_lock(lua_State *L)
 	S.lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (S.lock < 0)
 		luaL_error(L, "cannot open %s (%s)", path, strerror(errno));
+	if (flock(S.lock, LOCK_EX | LOCK_NB) == 0)
+		return;
+	fprintf(stderr, "thpsh: waiting for another thpsh on the live kernel (%s)\n", path);
 	while (flock(S.lock, LOCK_EX) && errno == EINTR)
 		;
 }
@@ -461,6 +464,50 @@ static int live_shrink(lua_State *L)
 	return 1;
 }
 
+/* --- khugepaged ------------------------------------------------------ */
+
+#define KHUGEPAGED	LIVE_THP "/khugepaged/"
+
+static long long khugepaged_count(const char *file)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof(path), KHUGEPAGED "%s", file);
+	return live_read(path, buf, sizeof(buf)) < 0 ? -1 : atoll(buf);
+}
+
+/*
+ * khugepaged() -> THPs it made: the live khugepaged runs on its own
+ * timer, so thpsh shortens its sleep for a moment and waits for two
+ * full scans to end, the second wholly after the call, then puts the
+ * sleep back.  It scans every process of the machine, and the count is
+ * everyone's.
+ */
+static int live_khugepaged(lua_State *L)
+{
+	static const char sleep_file[] = KHUGEPAGED "scan_sleep_millisecs";
+	long long scans = khugepaged_count("full_scans"), made = khugepaged_count("pages_collapsed");
+	char old[32];
+	int i;
+
+	if (!lua_isnoneornil(L, 1))
+		return thp_errorf(L, "khugepaged: pages_to_scan and explain are not available on the "
+				  "live kernel (khugepaged scans on its own)");
+	if (!S.allow_sysfs)
+		return thp_errorf(L, "khugepaged: waking the live khugepaged writes "
+				  "khugepaged/scan_sleep_millisecs: it needs --allow-sysfs");
+	if (scans < 0 || made < 0 || live_read(sleep_file, old, sizeof(old)) < 0)
+		return thp_errorf(L, "khugepaged: cannot read %s", KHUGEPAGED);
+	sysfs_store(L, "transparent_hugepage/khugepaged/scan_sleep_millisecs", sleep_file, "1");
+	for (i = 0; i < 5000 && khugepaged_count("full_scans") < scans + 2; i++)
+		usleep(1000);
+	live_write(sleep_file, old);
+	if (i == 5000)
+		return thp_errorf(L, "khugepaged: no full scan in 5 s");
+	lua_pushinteger(L, khugepaged_count("pages_collapsed") - made);
+	return 1;
+}
+
 /* --- events ---------------------------------------------------------- */
 
 static int session_pid(pid_t pid)
@@ -590,7 +637,8 @@ static const struct {
 	{ "events", live_events },	{ "exit", live_exit },
 	{ "fault", livecmd_fault },	{ "folio", livecmd_folio },
 	{ "fork", live_fork },		{ "kpagecount", livecmd_kpagecount },
-	{ "kpageflags", livecmd_kpageflags }, { "madvise", livecmd_madvise },
+	{ "khugepaged", live_khugepaged }, { "kpageflags", livecmd_kpageflags },
+	{ "madvise", livecmd_madvise },
 	{ "meminfo", livecmd_meminfo },	{ "mmap", livecmd_mmap },
 	{ "mprotect", livecmd_mprotect }, { "mremap", livecmd_mremap },
 	{ "mthp_stats", livecmd_mthp_stats }, { "munmap", livecmd_munmap },
@@ -621,7 +669,6 @@ static const struct {
 	{ "deferred_list", "the deferred split queues are not visible from user space" },
 	{ "dump_pagetable", "page-table entries are not visible from user space" },
 	{ "kallsyms", "it lists the simulated kernel's functions" },
-	{ "khugepaged", "khugepaged runs on its own timer; no interface runs one pass" },
 	{ "memcg", "thpsh makes no memory cgroups on the live kernel" },
 	{ "memcg_attach", "thpsh makes no memory cgroups on the live kernel" },
 	{ "pagecache", "a file's page cache is not visible from user space" },

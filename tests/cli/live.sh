@@ -36,7 +36,7 @@ skip() {
 }
 
 if ! why=$("$THPSH" --kernel -e '' 2>&1); then
-	skip "the live kernel cannot be used: $why" 16
+	skip "$(printf '%s\n' "$why" | sed -n '1s/^thpsh: //p')" 16
 	done_testing
 	exit
 fi

@@ -10,7 +10,7 @@
 dir=$(cd "$(dirname "$0")" && pwd)
 
 if ! why=$("$THPSH" --kernel -e '' 2>&1); then
-	echo "1..0 # SKIP the live kernel cannot be used: $why"
+	echo "1..0 # SKIP $(printf '%s\n' "$why" | sed -n '1s/^thpsh: //p')"
 	exit 0
 fi
 for f in "$dir"/*.lua; do
