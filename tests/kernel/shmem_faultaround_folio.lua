@@ -1,7 +1,8 @@
--- todo: 6.18's fault-around maps a whole large page-cache folio when it fits the VMA and the PMD (filemap_map_pages, "map entire large folio"); the simulation's do_fault_around maps 16 pages of it
 -- A read fault on a tmpfs file whose page cache holds a large folio
--- that no PMD maps (here the order-8 folio ftruncate left): fault-around
--- maps the folio's pages around the address.
+-- that no PMD maps (here the order-8 folio ftruncate left): 6.18's
+-- fault-around maps the whole folio when it lies inside the VMA and one
+-- page table (filemap_map_pages), not only the 16 pages around the
+-- address; a later read in it needs no fault.
 tmpfs("/thp", "huge=always,size=64m")
 local a = mmap("2M", { file = "/thp/f", shared = true })
 write(a, 1)
