@@ -27,3 +27,4 @@ end
 print("intact", intact)
 smaps(a)
 print(shrink())
+check()

@@ -21,3 +21,4 @@ end
 madvise(b + 3 * 4096, "4K", "free")
 folio(b)
 print(read(b + 3 * 4096), read(b + 4 * 4096))
+check()

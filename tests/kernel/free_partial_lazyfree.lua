@@ -15,3 +15,4 @@ for i = 0, 511 do
 end
 madvise(b + 3 * 4096, "4K", "free")
 smaps(b)
+check()

@@ -27,3 +27,4 @@ print(fault(mmap("2M", { huge = true }), "w"))
 for _, size in ipairs({ "16kB", "32kB", "64kB", "2048kB" }) do
 	mthp_stats(size)
 end
+check()

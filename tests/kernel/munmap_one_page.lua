@@ -19,3 +19,4 @@ for _, index in ipairs({ 0, 256, 511 }) do
 	print("values", read(a + other * 4096), read(a + 300 * 4096))
 	munmap(a, "2M")
 end
+check()

@@ -4,8 +4,10 @@
 # passes when they agree.  A scenario's first lines may say
 #	-- options: --allow-sysfs	(it writes settings; they are restored)
 #	-- todo: <reason>		(a known disagreement: TAP TODO)
-# so a gap stays visible without failing the suite.  Without root, THP or
-# /proc/kpageflags the suite is skipped, saying why.
+# so a gap stays visible without failing the suite.  Each scenario ends
+# with check(): the live kernel has none and skips it, the simulation
+# must pass it.  Without root, THP or /proc/kpageflags the suite is
+# skipped, saying why.
 . "$(dirname "$0")/../tap.sh"
 dir=$(cd "$(dirname "$0")" && pwd)
 

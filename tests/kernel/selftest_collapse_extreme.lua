@@ -30,3 +30,4 @@ for i = 0, 511 do
 	good = good + (read(p + i * 4096) == i + 1 and 1 or 0)
 end
 print("intact", good)
+check()

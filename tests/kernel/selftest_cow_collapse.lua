@@ -38,3 +38,4 @@ for _, case in ipairs({ "before_fork", "fully_shared", "lower_shared" }) do
 	print(case, "child sees", seen(a, 256, 10, child), "parent sees", seen(a, 512, 7000))
 	exit(child)
 end
+check()

@@ -59,3 +59,4 @@ for _, mprotect_first in ipairs({ false, true }) do
 		exit(child)
 	end
 end
+check()

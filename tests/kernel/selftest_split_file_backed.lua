@@ -23,3 +23,4 @@ for i = 0, 510 do
 end
 print("intact", intact)
 smaps(b)
+check()

@@ -26,3 +26,4 @@ for i = 0, 4 * 512 - 1, 7 do
 end
 print("nonzero pages", nonzero)
 page(a + 4096)
+check()

@@ -29,3 +29,4 @@ for t = 0, 3 do
 	folio(moved + t * 2 * MB)
 	print(read(moved + t * 2 * MB), read(a + t * 2 * MB + 100 * 4096))
 end
+check()

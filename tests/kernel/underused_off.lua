@@ -15,3 +15,4 @@ for _, setting in ipairs({ { "shrink_underused", "0", "409" }, { "shrink_underus
 	folio(a)
 	munmap(a, "2M")
 end
+check()

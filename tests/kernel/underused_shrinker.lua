@@ -23,3 +23,4 @@ for _, nonzero in ipairs({ 0, 1, 102, 103 }) do
 	print(read(a + 100 * 4096), read(a + 4096))
 	munmap(a, "2M")
 end
+check()
