@@ -1089,8 +1089,9 @@ static void push_smaps(lua_State *L, struct vm_area_struct *vma)
 	thp_setint(L, "FilePmdMapped", (long long)s.file_thp / 1024);
 	thp_setint(L, "Swap", 0);
 	thp_setint(L, "Locked", 0);
+	/* show_smap(): any order, mTHP sizes included */
 	thp_setint(L, "THPeligible",
-		   thp_vma_allowable_order(vma, vma->vm_flags, TVA_SMAPS, PMD_ORDER));
+		   !!thp_vma_allowable_orders(vma, vma->vm_flags, TVA_SMAPS, THP_ORDERS_ALL));
 	push_vmflags(L, vma->vm_flags);
 	lua_setfield(L, -2, "VmFlags");
 }

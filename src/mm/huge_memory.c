@@ -123,13 +123,17 @@ unsigned long thp_vma_allowable_orders(struct vm_area_struct *vma,
 	if (!vma_is_anonymous(vma) && in_pf)
 		return 0;
 	if (!in_pf) {
+		/* drop the orders too big for the VMA, from the highest down */
 		int order;
 
-		for (order = PMD_ORDER; order > 0; order--)
-			if ((orders & BIT(order)) &&
-			    thp_vma_suitable_order(vma, vma->vm_end - (PAGE_SIZE << order), order))
+		for (order = PMD_ORDER; order > 0 && orders; order--) {
+			if (!(orders & BIT(order)))
+				continue;
+			if (thp_vma_suitable_order(vma, vma->vm_end - (PAGE_SIZE << order), order))
 				break;
-		if (!order)
+			orders &= ~BIT(order);
+		}
+		if (!orders)
 			return 0;
 	}
 	if (!vma_is_anonymous(vma))

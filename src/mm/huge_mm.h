@@ -38,6 +38,7 @@ extern unsigned long huge_zero_pfn;
 #define THP_ORDERS_ALL_ANON	((BIT(PMD_ORDER + 1) - 1) & ~(BIT(0) | BIT(1)))
 /* page cache orders: the kernel's include order 1, which thpsh has no folios of */
 #define THP_ORDERS_ALL_FILE_DEFAULT	THP_ORDERS_ALL_ANON
+#define THP_ORDERS_ALL	(THP_ORDERS_ALL_ANON | THP_ORDERS_ALL_FILE_DEFAULT)
 
 static inline bool hugepage_global_enabled(void)
 {
