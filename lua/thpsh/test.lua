@@ -104,6 +104,33 @@ function M.raises(fn, text, name)
 	return pass
 end
 
+-- The counters THP tests compare: vmstat's thp_* and
+-- nr_anon_transparent_hugepages, and the 2048kB mTHP stats as
+-- "2048kB.<stat>"; @more(s), if given, adds its own to s.
+function M.snap(more)
+	local s = {}
+	for k, v in pairs(vmstat()) do
+		if k:match("^thp_") or k == "nr_anon_transparent_hugepages" then s[k] = v end
+	end
+	for k, v in pairs(mthp_stats("2048kB")) do s["2048kB." .. k] = v end
+	if more then more(s) end
+	return s
+end
+
+-- What moved since @before, a snap taken with the same @more: name -> change.
+function M.delta(before, more)
+	local d = {}
+	for k, v in pairs(M.snap(more)) do
+		if v ~= before[k] then d[k] = v - before[k] end
+	end
+	return d
+end
+
+-- A test that check() passes after the step @name.
+function M.step(name)
+	return M.ok(check(), "check() after " .. name)
+end
+
 -- End the test: print the plan if none was given; exit 0 only if every
 -- test passed and as many ran as planned.
 function M.done()

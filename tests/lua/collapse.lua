@@ -8,28 +8,14 @@ local t = require "thpsh.test"
 
 local KH = "transparent_hugepage/khugepaged/"
 
-local function snap()
-	local s = {}
-	for k, v in pairs(vmstat()) do
-		if k:match("^thp_") or k == "nr_anon_transparent_hugepages" then s[k] = v end
-	end
-	for k, v in pairs(mthp_stats("2048kB")) do s["2048kB." .. k] = v end
+local function more(s)
 	s["khugepaged.pages_collapsed"] = tonumber(sysfs(KH .. "pages_collapsed"))
 	s["khugepaged.full_scans"] = tonumber(sysfs(KH .. "full_scans"))
-	return s
 end
 
-local function delta(before)
-	local d = {}
-	for k, v in pairs(snap()) do
-		if v ~= before[k] then d[k] = v - before[k] end
-	end
-	return d
-end
-
-local function step(name)
-	t.ok(check(), "check() after " .. name)
-end
+local function snap() return t.snap(more) end
+local function delta(before) return t.delta(before, more) end
+local step = t.step
 
 -- Pages 0..n-1 hold tag ~ i, written while the VMA is MADV_NOHUGEPAGE
 -- (so they are 4K pages), then the VMA is switched to MADV_HUGEPAGE, as

@@ -8,26 +8,7 @@
 -- as the comments say.  check() runs after every step.
 local t = require "thpsh.test"
 
-local function snap()
-	local s = {}
-	for k, v in pairs(vmstat()) do
-		if k:match("^thp_") or k == "nr_anon_transparent_hugepages" then s[k] = v end
-	end
-	for k, v in pairs(mthp_stats("2048kB")) do s["2048kB." .. k] = v end
-	return s
-end
-
-local function delta(before)
-	local d = {}
-	for k, v in pairs(snap()) do
-		if v ~= before[k] then d[k] = v - before[k] end
-	end
-	return d
-end
-
-local function step(name)
-	t.ok(check(), "check() after " .. name)
-end
+local snap, delta, step = t.snap, t.delta, t.step
 
 local function fill(a, tag)
 	for i = 0, 511 do write(a + i * 4096, tag ~ i) end

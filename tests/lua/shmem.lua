@@ -16,12 +16,10 @@ local MNT = "/tmp/thpsh-shm"
 local FILE = MNT .. "/f"
 
 -- The counters the probes compare (FACTS.md, "How to reproduce").
-local function snap()
-	local s = {}
+-- Beside t.snap's counters: the file and shmem ones, and every mTHP size.
+local function more(s)
 	for k, v in pairs(vmstat()) do
-		if k:match("^thp_") or k == "nr_anon_transparent_hugepages" or
-		   k:match("^nr_shmem_") or k:match("^nr_file_huge") or
-		   k:match("^nr_file_pmd") then
+		if k:match("^nr_shmem_") or k:match("^nr_file_huge") or k:match("^nr_file_pmd") then
 			s[k] = v
 		end
 	end
@@ -33,20 +31,11 @@ local function snap()
 				"1024kB", "2048kB" }) do
 		for k, v in pairs(mthp_stats(size)) do s[size .. "." .. k] = v end
 	end
-	return s
 end
 
-local function delta(before)
-	local d = {}
-	for k, v in pairs(snap()) do
-		if v ~= before[k] then d[k] = v - before[k] end
-	end
-	return d
-end
-
-local function step(name)
-	t.ok(check(), "check() after " .. name)
-end
+local function snap() return t.snap(more) end
+local function delta(before) return t.delta(before, more) end
+local step = t.step
 
 local function fill(a, pages, tag)
 	for i = 0, pages - 1 do write(a + i * 4096, tag ~ i) end
