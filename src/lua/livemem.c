@@ -42,18 +42,6 @@
 /* --- arguments ------------------------------------------------------- */
 
 /* The length argument: a size, non-zero, page-rounded (as memcmds.c). */
-static unsigned long check_len(lua_State *L, int arg, const char *cmd)
-{
-	lua_Integer len = thp_checksize(L, arg, cmd);
-
-	if (len == 0)
-		thp_errorf(L, "%s: length is 0", cmd);
-	if ((unsigned long)len > LIVE_TASK_SIZE)
-		thp_errorf(L, "%s: length %#llx is larger than the address space", cmd,
-			   (long long)len);
-	return ((unsigned long)len + LIVE_PAGE_SIZE - 1) & ~(LIVE_PAGE_SIZE - 1);
-}
-
 static unsigned long check_page_addr(lua_State *L, int arg, const char *cmd)
 {
 	lua_Integer addr = thp_checkaddr(L, arg, cmd);
@@ -67,43 +55,6 @@ static void check_range(lua_State *L, unsigned long addr, unsigned long len, con
 {
 	if (addr + len > LIVE_TASK_SIZE || addr + len < addr)
 		thp_errorf(L, "%s: range is outside the address space", cmd);
-}
-
-static int check_prot(lua_State *L, int arg, const char *cmd)
-{
-	const char *s = luaL_checkstring(L, arg);
-	int prot = 0;
-
-	if (!strcmp(s, "none"))
-		return PROT_NONE;
-	for (; *s; s++) {
-		switch (*s) {
-		case 'r': prot |= PROT_READ; break;
-		case 'w': prot |= PROT_WRITE; break;
-		case 'x': prot |= PROT_EXEC; break;
-		case '-': break;
-		default:
-			thp_argerror(L, arg, cmd, "prot is \"none\" or letters of \"rwx\"");
-		}
-	}
-	return prot;
-}
-
-static int check_mode(lua_State *L, int arg)
-{
-	static const char *const modes[] = { "r", "w", NULL };
-
-	return luaL_checkoption(L, arg, "r", modes) == 1;
-}
-
-static int opt_bool(lua_State *L, int t, const char *key)
-{
-	int v;
-
-	lua_getfield(L, t, key);
-	v = lua_toboolean(L, -1);
-	lua_pop(L, 1);
-	return v;
 }
 
 /* --- the VMAs a range meets ------------------------------------------ */
@@ -188,7 +139,7 @@ struct mmap_opts {
 /* opts.file, opts.offset and opts.shared, as memcmds.c checks them. */
 static void check_mmap_file(lua_State *L, unsigned long len, struct mmap_opts *o)
 {
-	int shared = opt_bool(L, 2, "shared");
+	int shared = thp_optbool(L, 2, "shared");
 	const char *file;
 
 	if (lua_getfield(L, 2, "offset") != LUA_TNIL) {
@@ -229,13 +180,13 @@ static void check_mmap_opts(lua_State *L, struct live_agent *a, unsigned long le
 		o->flags |= MAP_FIXED;
 	}
 	if (lua_getfield(L, 2, "prot") != LUA_TNIL)
-		o->prot = check_prot(L, lua_gettop(L), "mmap");
+		o->prot = thp_checkprot(L, lua_gettop(L), "mmap");
 	lua_pop(L, 2);
 	check_mmap_file(L, len, o);
-	if (opt_bool(L, 2, "huge") && opt_bool(L, 2, "nohuge"))
+	if (thp_optbool(L, 2, "huge") && thp_optbool(L, 2, "nohuge"))
 		thp_errorf(L, "mmap: huge and nohuge exclude each other");
-	o->advice = opt_bool(L, 2, "huge") ? MADV_HUGEPAGE :
-		    opt_bool(L, 2, "nohuge") ? MADV_NOHUGEPAGE : 0;
+	o->advice = thp_optbool(L, 2, "huge") ? MADV_HUGEPAGE :
+		    thp_optbool(L, 2, "nohuge") ? MADV_NOHUGEPAGE : 0;
 }
 
 /*
@@ -245,7 +196,7 @@ static void check_mmap_opts(lua_State *L, struct live_agent *a, unsigned long le
 int livecmd_mmap(lua_State *L)
 {
 	struct live_agent *a = thp_live_task(L, 2, "mmap");
-	unsigned long len = check_len(L, 1, "mmap");
+	unsigned long len = thp_checklen(L, 1, "mmap");
 	struct mmap_opts o = { .prot = PROT_READ | PROT_WRITE,
 			       .flags = MAP_PRIVATE | MAP_ANONYMOUS };
 	uint64_t args[5];
@@ -273,7 +224,7 @@ int livecmd_mmap(lua_State *L)
 int livecmd_munmap(lua_State *L)
 {
 	unsigned long addr = check_page_addr(L, 1, "munmap");
-	unsigned long len = check_len(L, 2, "munmap");
+	unsigned long len = thp_checklen(L, 2, "munmap");
 	struct live_agent *a = thp_live_task(L, 3, "munmap");
 	struct span s;
 	long err;
@@ -289,8 +240,8 @@ int livecmd_munmap(lua_State *L)
 int livecmd_mprotect(lua_State *L)
 {
 	unsigned long addr = check_page_addr(L, 1, "mprotect");
-	unsigned long len = check_len(L, 2, "mprotect");
-	int prot = check_prot(L, 3, "mprotect");
+	unsigned long len = thp_checklen(L, 2, "mprotect");
+	int prot = thp_checkprot(L, 3, "mprotect");
 	struct live_agent *a = thp_live_task(L, 4, "mprotect");
 	struct span s;
 	long err;
@@ -319,7 +270,7 @@ static const int advice_values[] = {
 int livecmd_madvise(lua_State *L)
 {
 	unsigned long addr = check_page_addr(L, 1, "madvise");
-	unsigned long len = check_len(L, 2, "madvise");
+	unsigned long len = thp_checklen(L, 2, "madvise");
 	int advice = advice_values[luaL_checkoption(L, 3, NULL, advice_names)];
 	struct live_agent *a = thp_live_task(L, 4, "madvise");
 	struct span s;
@@ -343,8 +294,8 @@ int livecmd_madvise(lua_State *L)
 int livecmd_mremap(lua_State *L)
 {
 	unsigned long addr = check_page_addr(L, 1, "mremap");
-	unsigned long old_len = check_len(L, 2, "mremap");
-	unsigned long new_len = check_len(L, 3, "mremap");
+	unsigned long old_len = thp_checklen(L, 2, "mremap");
+	unsigned long new_len = thp_checklen(L, 3, "mremap");
 	unsigned long flags = MREMAP_MAYMOVE, new_addr = 0;
 	int opts = lua_istable(L, 4) ? 4 : 5;
 	struct live_agent *a;
@@ -491,7 +442,7 @@ static unsigned long check_user_addr(lua_State *L, int arg, const char *cmd)
 int livecmd_fault(lua_State *L)
 {
 	unsigned long addr = check_user_addr(L, 1, "fault");
-	int write = check_mode(L, 2);
+	int write = thp_checkmode(L, 2);
 	struct live_agent *a = thp_live_task(L, 3, "fault");
 	struct accesses r;
 
@@ -504,8 +455,8 @@ int livecmd_fault(lua_State *L)
 int livecmd_touch(lua_State *L)
 {
 	unsigned long addr = check_page_addr(L, 1, "touch");
-	unsigned long len = check_len(L, 2, "touch");
-	int write = check_mode(L, 3), i;
+	unsigned long len = thp_checklen(L, 2, "touch");
+	int write = thp_checkmode(L, 3), i;
 	struct live_agent *a = thp_live_task(L, 4, "touch");
 	struct accesses r;
 	struct span s;
@@ -547,20 +498,6 @@ int livecmd_read(lua_State *L)
 /* --- pins ------------------------------------------------------------ */
 
 /* The pages of [addr, addr + len), rounded out to whole pages (as memcmds.c). */
-static void page_range(lua_State *L, const char *cmd, unsigned long *start,
-		       unsigned long *len)
-{
-	unsigned long addr = (unsigned long)thp_checkaddr(L, 1, cmd);
-	unsigned long n = (unsigned long)thp_optsize(L, 2, cmd, LIVE_PAGE_SIZE);
-
-	if (n == 0)
-		thp_errorf(L, "%s: length is 0", cmd);
-	if (addr >= LIVE_TASK_SIZE || n > LIVE_TASK_SIZE - addr)
-		thp_errorf(L, "%s: range is outside the address space", cmd);
-	*start = addr & ~(LIVE_PAGE_SIZE - 1);
-	*len = ((addr + n + LIVE_PAGE_SIZE - 1) & ~(LIVE_PAGE_SIZE - 1)) - *start;
-}
-
 /* pin(addr [, len [, opts]]) -> pages pinned: an io_uring fixed buffer. */
 int livecmd_pin(lua_State *L)
 {
@@ -569,7 +506,7 @@ int livecmd_pin(lua_State *L)
 	struct span s;
 	long ret;
 
-	page_range(L, "pin", &start, &len);
+	thp_pagerange(L, 1, "pin", &start, &len);
 	a = thp_live_task(L, 3, "pin");
 	check_mapped(L, a, start, start + len, "pin", &s);
 	if (s.readonly)
@@ -588,7 +525,7 @@ int livecmd_unpin(lua_State *L)
 	struct live_agent *a;
 	long n;
 
-	page_range(L, "unpin", &start, &len);
+	thp_pagerange(L, 1, "unpin", &start, &len);
 	a = thp_live_task(L, 3, "unpin");
 	n = call(a, LIVE_UNPIN, start, len, 0, 0, 0);
 	if (n <= 0)

@@ -37,22 +37,6 @@ void thp_live_tmpfs_forget(void)
 	nmounts = 0;
 }
 
-/* An absolute path without an empty component or a trailing slash (shmemcmds.c). */
-static const char *check_path(lua_State *L, int arg, const char *cmd)
-{
-	size_t len;
-	const char *path = luaL_checklstring(L, arg, &len);
-
-	if (path[0] != '/' || strstr(path, "//") || (len > 1 && path[len - 1] == '/') ||
-	    len == 1)
-		thp_errorf(L, "%s: \"%s\" is not an absolute path to a file or directory "
-			   "(like \"/tmp/thp\")", cmd, path);
-	if (len >= LIVE_PATH)
-		thp_errorf(L, "%s: \"%s\" is too long (at most %d characters)", cmd, path,
-			   LIVE_PATH - 1);
-	return path;
-}
-
 int thp_live_tmpfs_file(const char *path, char *real, size_t len)
 {
 	const char *name = strrchr(path, '/');
@@ -134,7 +118,7 @@ int livecmd_tmpfs(lua_State *L)
 		}
 		return 1;
 	}
-	path = check_path(L, 1, "tmpfs");
+	path = thp_checkpath(L, 1, "tmpfs", LIVE_PATH);
 	options = luaL_optstring(L, 2, "");
 	for (i = 0; i < nmounts; i++)
 		if (!strcmp(mounts[i].path, path))
@@ -157,7 +141,7 @@ int livecmd_tmpfs(lua_State *L)
 /* truncate(file, len): ftruncate(2) of the file on its real mount. */
 int livecmd_truncate(lua_State *L)
 {
-	const char *path = check_path(L, 1, "truncate");
+	const char *path = thp_checkpath(L, 1, "truncate", LIVE_PATH);
 	lua_Integer len = thp_checksize(L, 2, "truncate");
 	char real[320];
 

@@ -25,49 +25,6 @@ static int raise_errno(lua_State *L, const char *cmd, int err, const char *what)
 	return thp_errorf(L, "%s: %s (%s)", cmd, what, thp_errname(err));
 }
 
-static unsigned long check_prot(lua_State *L, int arg, const char *cmd)
-{
-	const char *s = luaL_checkstring(L, arg);
-	unsigned long prot = 0;
-
-	if (strcmp(s, "none") == 0)
-		return PROT_NONE;
-	for (; *s; s++) {
-		switch (*s) {
-		case 'r': prot |= PROT_READ; break;
-		case 'w': prot |= PROT_WRITE; break;
-		case 'x': prot |= PROT_EXEC; break;
-		case '-': break;
-		default:
-			thp_argerror(L, arg, cmd, "prot is \"none\" or letters of \"rwx\"");
-		}
-	}
-	return prot;
-}
-
-/* The length argument: a size, non-zero, page-rounded. */
-static unsigned long check_len(lua_State *L, int arg, const char *cmd)
-{
-	lua_Integer len = thp_checksize(L, arg, cmd);
-
-	if (len == 0)
-		thp_errorf(L, "%s: length is 0", cmd);
-	if ((unsigned long)len > TASK_SIZE)
-		thp_errorf(L, "%s: length %#llx is larger than the address space", cmd,
-			   (long long)len);
-	return ALIGN((unsigned long)len, PAGE_SIZE);
-}
-
-static int opt_bool(lua_State *L, int t, const char *key)
-{
-	int v;
-
-	lua_getfield(L, t, key);
-	v = lua_toboolean(L, -1);
-	lua_pop(L, 1);
-	return v;
-}
-
 struct mmap_opts {
 	unsigned long addr, prot, flags, vm_extra;
 	unsigned long offset;		/* in the file, bytes */
@@ -77,7 +34,7 @@ struct mmap_opts {
 /* opts.file and opts.offset: a tmpfs file, mapped shared from offset. */
 static void check_mmap_file(lua_State *L, unsigned long len, struct mmap_opts *o)
 {
-	bool shared = opt_bool(L, 2, "shared");
+	bool shared = thp_optbool(L, 2, "shared");
 
 	if (lua_getfield(L, 2, "offset") != LUA_TNIL) {
 		o->offset = (unsigned long)thp_checksize(L, -1, "mmap");
@@ -115,11 +72,11 @@ static void check_mmap_opts(lua_State *L, unsigned long len, struct mmap_opts *o
 		o->flags |= MAP_FIXED;
 	}
 	if (lua_getfield(L, 2, "prot") != LUA_TNIL)
-		o->prot = check_prot(L, lua_gettop(L), "mmap");
-	if (opt_bool(L, 2, "huge") && opt_bool(L, 2, "nohuge"))
+		o->prot = thp_checkprot(L, lua_gettop(L), "mmap");
+	if (thp_optbool(L, 2, "huge") && thp_optbool(L, 2, "nohuge"))
 		thp_errorf(L, "mmap: huge and nohuge exclude each other");
-	o->vm_extra = opt_bool(L, 2, "huge") ? VM_HUGEPAGE :
-		      opt_bool(L, 2, "nohuge") ? VM_NOHUGEPAGE : 0;
+	o->vm_extra = thp_optbool(L, 2, "huge") ? VM_HUGEPAGE :
+		      thp_optbool(L, 2, "nohuge") ? VM_NOHUGEPAGE : 0;
 	check_mmap_file(L, len, o);
 }
 
@@ -131,7 +88,7 @@ static void check_mmap_opts(lua_State *L, unsigned long len, struct mmap_opts *o
 int cmd_mmap(lua_State *L)
 {
 	struct task_struct *t = thp_opt_task(L, 2, "mmap");
-	unsigned long len = check_len(L, 1, "mmap");
+	unsigned long len = thp_checklen(L, 1, "mmap");
 	struct mmap_opts o = { .prot = PROT_READ | PROT_WRITE,
 			       .flags = MAP_PRIVATE | MAP_ANONYMOUS };
 	struct shmem_file *file = NULL;
@@ -159,7 +116,7 @@ int cmd_mmap(lua_State *L)
 int cmd_munmap(lua_State *L)
 {
 	unsigned long addr = thp_check_page_addr(L, 1, "munmap");
-	unsigned long len = check_len(L, 2, "munmap");
+	unsigned long len = thp_checklen(L, 2, "munmap");
 	struct task_struct *t = thp_opt_task(L, 3, "munmap");
 	int err;
 
@@ -192,8 +149,8 @@ static void check_mapped(lua_State *L, struct mm_struct *mm, unsigned long addr,
 int cmd_mprotect(lua_State *L)
 {
 	unsigned long addr = thp_check_page_addr(L, 1, "mprotect");
-	unsigned long len = check_len(L, 2, "mprotect");
-	unsigned long prot = check_prot(L, 3, "mprotect");
+	unsigned long len = thp_checklen(L, 2, "mprotect");
+	unsigned long prot = thp_checkprot(L, 3, "mprotect");
 	struct task_struct *t = thp_opt_task(L, 4, "mprotect");
 	int err;
 
@@ -249,7 +206,7 @@ static void check_no_lazyfree(lua_State *L, struct mm_struct *mm, unsigned long 
 int cmd_madvise(lua_State *L)
 {
 	unsigned long addr = thp_check_page_addr(L, 1, "madvise");
-	unsigned long len = check_len(L, 2, "madvise");
+	unsigned long len = thp_checklen(L, 2, "madvise");
 	int advice = advice_values[luaL_checkoption(L, 3, NULL, advice_names)];
 	struct task_struct *t = thp_opt_task(L, 4, "madvise");
 	int err;
@@ -267,14 +224,6 @@ int cmd_madvise(lua_State *L)
 	if (err)
 		return raise_errno(L, "madvise", err, "failed");
 	return 0;
-}
-
-static int check_mode(lua_State *L, int arg, const char *cmd)
-{
-	static const char *const modes[] = { "r", "w", NULL };
-
-	(void)cmd;
-	return luaL_checkoption(L, arg, "r", modes) == 1;
 }
 
 static const char *access_error(int err)
@@ -309,7 +258,7 @@ static void push_outcome(lua_State *L, struct mm_struct *mm, unsigned long addr,
 int cmd_fault(lua_State *L)
 {
 	unsigned long addr = (unsigned long)thp_checkaddr(L, 1, "fault");
-	bool write = check_mode(L, 2, "fault");
+	bool write = thp_checkmode(L, 2);
 	struct task_struct *t = thp_opt_task(L, 3, "fault");
 	struct page *page;
 	const char *outcome;
@@ -329,8 +278,8 @@ int cmd_fault(lua_State *L)
 int cmd_touch(lua_State *L)
 {
 	unsigned long addr = thp_check_page_addr(L, 1, "touch");
-	unsigned long len = check_len(L, 2, "touch");
-	bool write = check_mode(L, 3, "touch");
+	unsigned long len = thp_checklen(L, 2, "touch");
+	bool write = thp_checkmode(L, 3);
 	struct task_struct *t = thp_opt_task(L, 4, "touch");
 	unsigned long a;
 
@@ -556,21 +505,6 @@ int cmd_shrink(lua_State *L)
 	return 1;
 }
 
-/* The pages of [addr, addr + len), rounded out to whole pages. */
-static void page_range(lua_State *L, int arg, const char *cmd, unsigned long *start,
-		       unsigned long *len)
-{
-	unsigned long addr = (unsigned long)thp_checkaddr(L, arg, cmd);
-	unsigned long n = (unsigned long)thp_optsize(L, arg + 1, cmd, PAGE_SIZE);
-
-	if (n == 0)
-		thp_errorf(L, "%s: length is 0", cmd);
-	if (addr >= TASK_SIZE || n > TASK_SIZE - addr)
-		thp_errorf(L, "%s: range is outside the address space", cmd);
-	*start = addr & PAGE_MASK;
-	*len = ALIGN(addr + n, PAGE_SIZE) - *start;
-}
-
 /*
  * pin(addr [, len [, opts]]) -> pages pinned: a long-term FOLL_WRITE pin
  * of every page, as an io_uring fixed buffer takes it (faults them in
@@ -582,7 +516,7 @@ int cmd_pin(lua_State *L)
 	struct task_struct *t;
 	long ret;
 
-	page_range(L, 1, "pin", &start, &len);
+	thp_pagerange(L, 1, "pin", &start, &len);
 	t = thp_opt_task(L, 3, "pin");
 	thp_check_mutable(L, "pin");
 	check_mapped(L, t->mm, start, len, "pin");
@@ -604,7 +538,7 @@ int cmd_unpin(lua_State *L)
 	struct task_struct *t;
 	long n;
 
-	page_range(L, 1, "unpin", &start, &len);
+	thp_pagerange(L, 1, "unpin", &start, &len);
 	t = thp_opt_task(L, 3, "unpin");
 	thp_check_mutable(L, "unpin");
 	n = gup_pin_unregister(t, start, len);
@@ -622,8 +556,8 @@ int cmd_unpin(lua_State *L)
 int cmd_mremap(lua_State *L)
 {
 	unsigned long addr = thp_check_page_addr(L, 1, "mremap");
-	unsigned long old_len = check_len(L, 2, "mremap");
-	unsigned long new_len = check_len(L, 3, "mremap");
+	unsigned long old_len = thp_checklen(L, 2, "mremap");
+	unsigned long new_len = thp_checklen(L, 3, "mremap");
 	unsigned long flags = MREMAP_MAYMOVE, new_addr = 0;
 	int opts = lua_istable(L, 4) ? 4 : 5;
 	struct vm_area_struct *vma;

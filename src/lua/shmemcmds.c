@@ -18,21 +18,6 @@
 /* Room left in a path for a file name under a mount point. */
 #define MOUNT_PATH_MAX	(SHMEM_PATH_MAX / 2)
 
-static const char *check_path(lua_State *L, int arg, const char *cmd, size_t max)
-{
-	size_t len;
-	const char *path = luaL_checklstring(L, arg, &len);
-
-	if (path[0] != '/' || strstr(path, "//") || (len > 1 && path[len - 1] == '/') ||
-	    len == 1)
-		thp_errorf(L, "%s: \"%s\" is not an absolute path to a file or directory "
-			   "(like \"/tmp/thp\")", cmd, path);
-	if (len >= max)
-		thp_errorf(L, "%s: \"%s\" is too long (at most %zu characters)", cmd, path,
-			   max - 1);
-	return path;
-}
-
 static void push_file(lua_State *L, const struct shmem_file *file)
 {
 	lua_newtable(L);
@@ -79,7 +64,7 @@ int cmd_tmpfs(lua_State *L)
 		}
 		return 1;
 	}
-	path = check_path(L, 1, "tmpfs", MOUNT_PATH_MAX);
+	path = thp_checkpath(L, 1, "tmpfs", MOUNT_PATH_MAX);
 	options = luaL_optstring(L, 2, "");
 	thp_check_mutable(L, "tmpfs");
 	err = shmem_mount(path, options, &why);
@@ -94,7 +79,7 @@ int cmd_tmpfs(lua_State *L)
 
 static struct shmem_file *check_file(lua_State *L, int arg, const char *cmd)
 {
-	const char *path = check_path(L, arg, cmd, SHMEM_PATH_MAX);
+	const char *path = thp_checkpath(L, arg, cmd, SHMEM_PATH_MAX);
 	struct shmem_file *file = shmem_file_lookup(path);
 
 	if (!file)
@@ -154,7 +139,7 @@ int cmd_pagecache(lua_State *L)
  */
 struct shmem_file *thp_mmap_open(lua_State *L, int arg, long long size, bool *created)
 {
-	const char *path = check_path(L, arg, "mmap", SHMEM_PATH_MAX);
+	const char *path = thp_checkpath(L, arg, "mmap", SHMEM_PATH_MAX);
 	struct shmem_file *file;
 	int err;
 

@@ -5,11 +5,13 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 #include <lua.h>
 #include <lauxlib.h>
 
 #include "util.h"
+#include "machine.h"
 
 enum size_status { SIZE_OK, SIZE_INVALID, SIZE_TOOBIG };
 
@@ -158,4 +160,87 @@ void thp_util_open(lua_State *L)
 		lua_pushinteger(L, units[i].value);
 		lua_setglobal(L, units[i].name);
 	}
+}
+
+int thp_optbool(lua_State *L, int t, const char *key)
+{
+	int v;
+
+	lua_getfield(L, t, key);
+	v = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	return v;
+}
+
+int thp_checkmode(lua_State *L, int arg)
+{
+	static const char *const modes[] = { "r", "w", NULL };
+
+	return luaL_checkoption(L, arg, "r", modes) == 1;
+}
+
+int thp_checkprot(lua_State *L, int arg, const char *cmd)
+{
+	const char *s = luaL_checkstring(L, arg);
+	int prot = 0;
+
+	if (strcmp(s, "none") == 0)
+		return PROT_NONE;
+	for (; *s; s++) {
+		switch (*s) {
+		case 'r': prot |= PROT_READ; break;
+		case 'w': prot |= PROT_WRITE; break;
+		case 'x': prot |= PROT_EXEC; break;
+		case '-': break;
+		default:
+			thp_argerror(L, arg, cmd, "prot is \"none\" or letters of \"rwx\"");
+		}
+	}
+	return prot;
+}
+
+static unsigned long page_align(unsigned long v)
+{
+	return (v + THP_PAGE_SIZE - 1) & ~(THP_PAGE_SIZE - 1);
+}
+
+unsigned long thp_checklen(lua_State *L, int arg, const char *cmd)
+{
+	lua_Integer len = thp_checksize(L, arg, cmd);
+
+	if (len == 0)
+		thp_errorf(L, "%s: length is 0", cmd);
+	if ((unsigned long)len > THP_TASK_SIZE)
+		thp_errorf(L, "%s: length %#llx is larger than the address space", cmd,
+			   (long long)len);
+	return page_align((unsigned long)len);
+}
+
+void thp_pagerange(lua_State *L, int arg, const char *cmd, unsigned long *start,
+		   unsigned long *len)
+{
+	unsigned long addr = (unsigned long)thp_checkaddr(L, arg, cmd);
+	unsigned long n = (unsigned long)thp_optsize(L, arg + 1, cmd, THP_PAGE_SIZE);
+
+	if (n == 0)
+		thp_errorf(L, "%s: length is 0", cmd);
+	if (addr >= THP_TASK_SIZE || n > THP_TASK_SIZE - addr)
+		thp_errorf(L, "%s: range is outside the address space", cmd);
+	*start = addr & ~(THP_PAGE_SIZE - 1);
+	*len = page_align(addr + n) - *start;
+}
+
+const char *thp_checkpath(lua_State *L, int arg, const char *cmd, size_t max)
+{
+	size_t len;
+	const char *path = luaL_checklstring(L, arg, &len);
+
+	if (path[0] != '/' || strstr(path, "//") || (len > 1 && path[len - 1] == '/') ||
+	    len == 1)
+		thp_errorf(L, "%s: \"%s\" is not an absolute path to a file or directory "
+			   "(like \"/tmp/thp\")", cmd, path);
+	if (len >= max)
+		thp_errorf(L, "%s: \"%s\" is too long (at most %zu characters)", cmd, path,
+			   max - 1);
+	return path;
 }

@@ -14,6 +14,8 @@
 #ifndef THPSH_UTIL_H
 #define THPSH_UTIL_H
 
+#include <stddef.h>
+
 #include <lua.h>
 
 /*
@@ -37,6 +39,32 @@ lua_Integer thp_checkaddr(lua_State *L, int arg, const char *cmd);
 
 /* Raise "bad argument #@arg to '@cmd' (@msg)", as luaL_argerror does. */
 int thp_argerror(lua_State *L, int arg, const char *cmd, const char *msg);
+
+/* Where x86-64 user space ends (TASK_SIZE), and its page size: both backends'. */
+#define THP_TASK_SIZE	0x7ffffffff000UL
+#define THP_PAGE_SIZE	4096UL
+
+/* The field @key of the table at @t, as a boolean (absent: false). */
+int thp_optbool(lua_State *L, int t, const char *key);
+
+/* The access at @arg: "r" (the default) or "w"; 1 for a write. */
+int thp_checkmode(lua_State *L, int arg);
+
+/* The protection at @arg: "none" or letters of "rwx" (and "-"): PROT_* bits. */
+int thp_checkprot(lua_State *L, int arg, const char *cmd);
+
+/* The length at @arg: nonzero, within the address space, rounded up to pages. */
+unsigned long thp_checklen(lua_State *L, int arg, const char *cmd);
+
+/*
+ * The pages covered by the address at @arg and the optional length after
+ * it (a page by default), which must lie in the address space.
+ */
+void thp_pagerange(lua_State *L, int arg, const char *cmd, unsigned long *start,
+		   unsigned long *len);
+
+/* The absolute path at @arg, shorter than @max; no "//" and no trailing "/". */
+const char *thp_checkpath(lua_State *L, int arg, const char *cmd, size_t max);
 
 /* Define the globals KB, MB and GB. */
 void thp_util_open(lua_State *L);
