@@ -70,6 +70,8 @@ MM_SRC   = $(wildcard src/mm/*.c)
 SRC      = $(wildcard src/*.c src/lua/*.c src/live/*.c) $(MM_SRC)
 OBJ      = $(SRC:%.c=$(O)/%.o) $(O)/luafiles.o
 MM_OBJ   = $(MM_SRC:%.c=$(O)/%.o)
+# C tests link src/mm/ and check()'s record of written values (plain C too).
+TEST_OBJ = $(MM_OBJ) $(O)/src/lua/shadow.o
 LUAFILES = $(sort $(wildcard lua/*.lua lua/*/*.lua lua/*/*/*.lua))
 
 # Tests, by wildcard too.  prove runs them all as one TAP suite:
@@ -145,10 +147,10 @@ $(O)/flags: FORCE
 	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(LIBS)' | cmp -s - $@ || \
 	 echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(LIBS)' > $@
 
-$(O)/tests/c/%: tests/c/%.c $(MM_OBJ) $(O)/flags
+$(O)/tests/c/%: tests/c/%.c $(TEST_OBJ) $(O)/flags
 	$(say) CC $@
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/c $(LDFLAGS) -o $@ $< $(MM_OBJ) -lm
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/c $(LDFLAGS) -o $@ $< $(TEST_OBJ) -lm
 
 $(O)/bench/%: tests/bench/%.c $(MM_OBJ) $(O)/flags
 	$(say) CC $@

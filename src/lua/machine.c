@@ -15,6 +15,7 @@
 
 #include <lauxlib.h>
 
+#include "shadow.h"
 #include "util.h"
 #include "mm/check.h"
 #include "mm/internal.h"
@@ -36,6 +37,7 @@ static void boot(lua_State *L, unsigned long mem, int nodes)
 	if (err)
 		thp_errorf(L, "reset: cannot build a machine of %lu bytes on %d nodes (%s)",
 			   mem, nodes, thp_errname(err));
+	shadow_reset();
 	booted = 1;
 }
 
@@ -193,13 +195,16 @@ int cmd_ps(lua_State *L)
 	return 1;
 }
 
-/* check(): true, or an error naming the first broken invariant. */
+/*
+ * check(): true, or an error naming the first broken invariant: the
+ * kernel's (mm_check), then the values each process must read back.
+ */
 int cmd_check(lua_State *L)
 {
 	char msg[512];
 
 	thp_task(L);
-	if (mm_check(msg, sizeof(msg)))
+	if (mm_check(msg, sizeof(msg)) || shadow_check(msg, sizeof(msg)))
 		return thp_errorf(L, "check: %s", msg);
 	lua_pushboolean(L, 1);
 	return 1;

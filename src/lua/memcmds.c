@@ -14,6 +14,7 @@
 
 #include <lauxlib.h>
 
+#include "shadow.h"
 #include "util.h"
 #include "mm/huge_mm.h"
 #include "mm/internal.h"
@@ -108,6 +109,7 @@ int cmd_mmap(lua_State *L)
 	}
 	if (ret < 0)
 		return raise_errno(L, "mmap", (int)ret, "no room for the mapping");
+	shadow_unmap(t, (unsigned long)ret, len);	/* what a fixed mapping replaced */
 	lua_pushinteger(L, ret);
 	return 1;
 }
@@ -126,6 +128,7 @@ int cmd_munmap(lua_State *L)
 	err = do_vmi_munmap(t->mm, addr, len);
 	if (err)
 		return raise_errno(L, "munmap", err, "failed");
+	shadow_unmap(t, addr, len);
 	return 0;
 }
 
@@ -202,6 +205,41 @@ static void check_no_lazyfree(lua_State *L, struct mm_struct *mm, unsigned long 
 	}
 }
 
+/*
+ * "free" and "remove" act VMA by VMA and fail at the first that does
+ * not fit: refuse before the first instead, so that nothing changes.
+ */
+static void check_advice_vmas(lua_State *L, struct mm_struct *mm, unsigned long addr,
+			      unsigned long len, int advice)
+{
+	struct vm_area_struct *vma;
+	unsigned long a;
+
+	for (a = addr; a < addr + len; a = vma->vm_end) {
+		vma = vma_lookup(mm, a);
+		if (advice == MADV_FREE && vma->vm_file)
+			thp_errorf(L, "madvise: \"free\" is for private anonymous memory, and %#lx "
+				   "is a shared mapping (EINVAL)", a);
+		if (advice == MADV_REMOVE && !vma->vm_file)
+			thp_errorf(L, "madvise: \"remove\" needs a shared file mapping; for "
+				   "private anonymous memory the kernel returns EINVAL");
+	}
+}
+
+/* What the advice did to the values a process reads back (shadow.h). */
+static void shadow_madvise(struct task_struct *t, unsigned long addr, unsigned long len,
+			   int advice)
+{
+	if (advice == MADV_DONTNEED)
+		shadow_unmap(t, addr, len);
+	else if (advice == MADV_FREE)
+		shadow_lazyfree(t, addr, len);
+	else if (advice == MADV_PAGEOUT)
+		shadow_reclaim(t, addr, len);
+	else if (advice == MADV_REMOVE)
+		shadow_punch_hole(t, addr, len);
+}
+
 /* madvise(addr, len, advice); "collapse" returns values (see collapsecmds.c) */
 int cmd_madvise(lua_State *L)
 {
@@ -217,12 +255,11 @@ int cmd_madvise(lua_State *L)
 		return thp_madvise_collapse(L, t->mm, addr, len);
 	if (advice == MADV_PAGEOUT)
 		check_no_lazyfree(L, t->mm, addr, len);
+	check_advice_vmas(L, t->mm, addr, len, advice);
 	err = do_madvise(t->mm, addr, len, advice);
-	if (err == -EINVAL && advice == MADV_REMOVE)
-		return thp_errorf(L, "madvise: \"remove\" needs a shared file mapping; for "
-				  "private anonymous memory the kernel returns EINVAL");
 	if (err)
 		return raise_errno(L, "madvise", err, "failed");
+	shadow_madvise(t, addr, len, advice);
 	return 0;
 }
 
@@ -320,6 +357,7 @@ int cmd_write(lua_State *L)
 	if (err)
 		return thp_errorf(L, "write: %s at %#lx", access_error(err), addr);
 	set_page_value(page, (u64)value);
+	shadow_write(t, addr, (u64)value);
 	return 0;
 }
 
@@ -338,6 +376,7 @@ int cmd_read(lua_State *L)
 	err = access_user_page(t->mm, addr, false, &page, &outcome);
 	if (err)
 		return thp_errorf(L, "read: %s at %#lx", access_error(err), addr);
+	shadow_read(t, addr, page_value(page));
 	lua_pushinteger(L, (lua_Integer)page_value(page));
 	return 1;
 }
@@ -583,6 +622,7 @@ int cmd_mremap(lua_State *L)
 	ret = do_mremap(t->mm, addr, old_len, new_len, flags, new_addr);
 	if (ret < 0)
 		return raise_errno(L, "mremap", (int)ret, "no room to grow or move the mapping");
+	shadow_mremap(t, addr, old_len, new_len, (unsigned long)ret);
 	lua_pushinteger(L, ret);
 	return 1;
 }

@@ -12,6 +12,7 @@
 
 #include <lauxlib.h>
 
+#include "shadow.h"
 #include "mm/internal.h"
 
 /* The process named by the integer at @arg, or the current one if none. */
@@ -39,6 +40,7 @@ int cmd_fork(lua_State *L)
 	pid = kernel_clone(parent);
 	if (pid < 0)
 		return thp_errorf(L, "fork: out of memory (%s)", thp_errname(pid));
+	shadow_fork(parent, find_task_by_vpid(pid));
 	lua_pushinteger(L, pid);
 	return 1;
 }
@@ -59,11 +61,13 @@ int cmd_proc(lua_State *L)
 int cmd_exit(lua_State *L)
 {
 	struct task_struct *t = opt_pid(L, 1, "exit");
+	int pid = t->pid;
 
 	thp_check_mutable(L, "exit");
 	if (t->pid == 1)
 		return thp_errorf(L, "exit: pid 1 is init, which never exits (the kernel would "
 				  "panic); reset() gives a fresh machine");
 	do_exit(t);
+	shadow_exit(pid);
 	return 0;
 }

@@ -12,6 +12,7 @@
 
 #include <lauxlib.h>
 
+#include "shadow.h"
 #include "util.h"
 #include "mm/shmem_fs.h"
 
@@ -102,6 +103,7 @@ int cmd_truncate(lua_State *L)
 	if (err)
 		return thp_errorf(L, "truncate: %s: length %lld refused (%s)", file->name,
 				  (long long)len, thp_errname(err));
+	shadow_truncate(file, len);
 	return 0;
 }
 

@@ -45,6 +45,7 @@ unsigned long huge_shmem_orders_within_size;
 struct list_head shmem_inodes;
 
 static struct list_head shmem_mounts;
+static unsigned long last_ino;		/* get_next_ino()'s counter */
 static struct shmem_sb_info shm_mnt;	/* the internal mount: huge follows shmem_enabled */
 
 /* Kconfig defaults: TRANSPARENT_HUGEPAGE_SHMEM_HUGE_NEVER, PMD size inherits. */
@@ -52,6 +53,7 @@ void shmem_reset(void)
 {
 	INIT_LIST_HEAD(&shmem_inodes);
 	INIT_LIST_HEAD(&shmem_mounts);
+	last_ino = 0;
 	memset(&shm_mnt, 0, sizeof(shm_mnt));
 	INIT_LIST_HEAD(&shm_mnt.files);
 	shmem_huge = SHMEM_HUGE_NEVER;
@@ -313,6 +315,7 @@ static struct shmem_file *shmem_get_inode(struct shmem_sb_info *sb, const char *
 	if (!file)
 		return NULL;
 	file->f_mapping.host = file;
+	file->i_ino = ++last_ino;
 	snprintf(file->name, sizeof(file->name), "%s", name);
 	file->sb = sb;
 	file->i_size = size;

@@ -53,6 +53,7 @@ struct shmem_sb_info {
 struct shmem_file {
 	struct address_space f_mapping;	/* its page cache */
 	char name[SHMEM_PATH_MAX];	/* the full path; "dev/zero" when anonymous */
+	unsigned long i_ino;		/* inode number, never reused (get_next_ino()) */
 	struct shmem_sb_info *sb;	/* the mount it lives on */
 	long long i_size;		/* size in bytes */
 	unsigned long alloced;		/* pages charged to the mount */
