@@ -228,10 +228,8 @@ const struct thp_command thp_commands[] = {
 	  "advice is \"hugepage\" or \"nohugepage\" (set or clear VM_HUGEPAGE, "
 	  "splitting and merging VMAs), \"dontneed\" (zap the pages, VMAs "
 	  "untouched: the path that splits a PMD in zap_pmd_range), \"free\" "
-	  "(lazy free), \"pageout\" (reclaim: each page goes to swap, a "
-	  "THP whole when the device has a free cluster, see swapon; with no "
-	  "swap device a THP is split and stays mapped, as on the live "
-	  "kernel), \"dontfork\", "
+	  "(lazy free), \"pageout\" (reclaim: with no swap device a THP is "
+	  "split and stays mapped, as on the live kernel), \"dontfork\", "
 	  "\"dofork\", \"wipeonfork\", \"keeponfork\", \"remove\" "
 	  "(punch a hole in the tmpfs file behind a shared mapping, as "
 	  "truncate does inside a file; EINVAL on private memory), or \"collapse\" (MADV_COLLAPSE: each "
@@ -257,8 +255,8 @@ const struct thp_command thp_commands[] = {
 	{ "meminfo", cmd_meminfo, "", "table",
 	  "the THP lines of /proc/meminfo",
 	  "Returns MemTotal, MemFree, AnonPages, Mapped, Shmem, PageTables, "
-	  "AnonHugePages, ShmemHugePages, ShmemPmdMapped, FileHugePages, "
-	  "FilePmdMapped, SwapTotal, SwapFree and SwapCached, in kB.",
+	  "AnonHugePages, ShmemHugePages, ShmemPmdMapped, FileHugePages and "
+	  "FilePmdMapped, in kB.",
 	  "meminfo().AnonHugePages", CMD_PROMPT },
 	{ "mmap", cmd_mmap, "len [, opts]", "addr",
 	  "map memory",
@@ -396,7 +394,7 @@ const struct thp_command thp_commands[] = {
 	  "/proc/PID/smaps",
 	  "Returns the smaps fields (in kB: Size, Rss, Pss, Shared_/"
 	  "Private_Clean/Dirty, Referenced, Anonymous, AnonHugePages, "
-	  "ShmemPmdMapped, FilePmdMapped, Swap, SwapPss, Locked; THPeligible; VmFlags "
+	  "ShmemPmdMapped, FilePmdMapped, Swap, Locked; THPeligible; VmFlags "
 	  "as two-letter mnemonics) of the VMA holding addr, or a list of "
 	  "every VMA.",
 	  "smaps()", CMD_PROMPT },
@@ -444,37 +442,6 @@ const struct thp_command thp_commands[] = {
 	  "table is withdrawn, the folio stays whole.  Returns false when no "
 	  "huge PMD maps addr.",
 	  "split_pmd(mmap(\"2M\"))", CMD_MUTATES },
-	{ "swap", cmd_swap, "", "table",
-	  "the swap device: /proc/swaps, SwapTotal/SwapFree/SwapCached",
-	  "Returns { filename, type, size, used, priority } as /proc/swaps "
-	  "shows the device (kB), { total, free, cached } as /proc/meminfo's "
-	  "SwapTotal, SwapFree and SwapCached (kB), and entries: the slots in "
-	  "use, as runs of consecutive slots alike, each { offset, nr, count "
-	  "(swap PTEs holding each slot), cached (pfn of the swap cache "
-	  "folio), zero (written as a zero-filled page) }.  With no device, "
-	  "only total, free and cached, all 0.",
-	  "swapon(\"64M\"); print(swap().total)", CMD_PROMPT },
-	{ "swapoff", cmd_swapoff, "", "nothing",
-	  "swap everything back in and remove the swap device",
-	  "As swapoff(8): try_to_unuse walks every process and maps each "
-	  "swapped-out page again, read into an order-0 page (a THP comes "
-	  "back as 512 of them, dirty, as the live kernel does), then the "
-	  "device goes.  Refused, changing nothing, when the free memory or "
-	  "a memcg's memory.max cannot take the pages (ENOMEM).",
-	  "swapon(\"64M\"); swapoff()", CMD_MUTATES },
-	{ "swapon", cmd_swapon, "size [, \"zram\"|\"file\"]", "nothing",
-	  "add a swap device",
-	  "mkswap and swapon(8) of a device of size (40K to 64G, a multiple "
-	  "of 4K; its first page is the header).  \"zram\" (the default) is a "
-	  "block device whose I/O completes at once: madvise \"pageout\" swaps "
-	  "a THP out whole into 512 consecutive slots (thp_swpout) and frees "
-	  "it, and a fault on an entry only one PTE holds reads it into a new "
-	  "page, or an mTHP that hugepages-<size>kB/enabled allows, outside "
-	  "the swap cache.  \"file\" is a swap file: a THP is split first "
-	  "(thp_swpout_fallback), the pages stay in the swap cache while "
-	  "their write completes, faults map them from there.  One device at "
-	  "a time.",
-	  "swapon(\"1G\")", CMD_MUTATES },
 	{ "sysfs", cmd_sysfs, "path [, value]", "string",
 	  "read or write a THP knob",
 	  "Reads (returns the kernel's text, like \"always [madvise] never\") "
