@@ -745,7 +745,7 @@ static int folio_pte_batch_flags(struct folio *folio, pte_t *ptep, pte_t pte,
 	for (nr = 1; nr < max_nr; nr++) {
 		pte_t next = ptep_get(ptep + nr);
 
-		expected += PAGE_SIZE;
+		expected = pte_val(pte_advance_pfn(__pte(expected), 1));
 		if (!pte_present(next) || (pte_val(next) & ~ignore) != expected ||
 		    pte_pfn(next) >= end_pfn)
 			break;

@@ -100,7 +100,7 @@ void set_ptes(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t pte,
 	(void)addr;
 	for (; nr; nr--, ptep++) {
 		*ptep = pte;
-		pte = __pte(pte_val(pte) + PAGE_SIZE);
+		pte = pte_advance_pfn(pte, 1);
 	}
 }
 

@@ -229,6 +229,14 @@ static inline pte_t pte_mksoft_dirty(pte_t pte) { return pte_set_flags(pte, _PAG
 			 _PAGE_ACCESSED | _PAGE_DIRTY_BITS | _PAGE_SOFT_DIRTY | _PAGE_UFFD_WP)
 #define _HPAGE_CHG_MASK	(_PAGE_CHG_MASK | _PAGE_PSE)
 
+/* pte_advance_pfn(): the entry @nr pages on; an inverted (PROT_NONE) pfn counts down. */
+static inline pte_t pte_advance_pfn(pte_t pte, unsigned long nr)
+{
+	if (protnone_mask(pte_val(pte)))
+		return __pte(pte_val(pte) - (nr << PAGE_SHIFT));
+	return __pte(pte_val(pte) + (nr << PAGE_SHIFT));
+}
+
 static inline pte_t pte_modify(pte_t pte, pgprot_t prot)
 {
 	unsigned long pfn = pte_pfn(pte);
