@@ -4,7 +4,7 @@
 --
 --   PMD leaves (THPs) are bold blue, PTE tables and their runs of
 --   entries plain, tables deposited beside a huge PMD dashed, migration
---   entries red, the zero pages grey.
+--   entries red, swap entries orange, the zero pages grey.
 local M = {}
 
 local function hex(v) return string.format("0x%x", v) end
@@ -50,11 +50,16 @@ function M.render(tree)
 				local z = e.kind == "zero" and "zero page" or "huge zero page"
 				emit(string.format('  "%s" [shape=box, %s];', z, style[e.kind]))
 				emit(string.format('  %s -> "%s" [%s];', port, z, style[e.kind]))
-			elseif e.kind == "migration" or e.kind == "swap" then
+			elseif e.kind == "migration" then
 				local f = "m" .. hex(e.pfn)
-				emit(string.format('  "%s" [shape=box, label="%s pfn %s", %s];', f,
-					e.kind, hex(e.pfn), style[e.kind]))
-				emit(string.format('  %s -> "%s" [%s];', port, f, style[e.kind]))
+				emit(string.format('  "%s" [shape=box, label="migration pfn %s", %s];', f,
+					hex(e.pfn), style.migration))
+				emit(string.format('  %s -> "%s" [%s];', port, f, style.migration))
+			elseif e.kind == "swap" then
+				local f = "s" .. hex(e.swap_offset)
+				emit(string.format('  "%s" [shape=box, label="swap slot %s", %s];', f,
+					hex(e.swap_offset), style.swap))
+				emit(string.format('  %s -> "%s" [%s];', port, f, style.swap))
 			elseif e.folio then
 				local f = "f" .. hex(e.folio.pfn)
 				if not folios[f] then

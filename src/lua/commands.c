@@ -52,13 +52,16 @@ const struct thp_command thp_commands[] = {
 	  "counters, the rmap (anon_vma and index of every mapping), "
 	  "deposited tables (one per huge PMD of anonymous memory), no page "
 	  "or table leaked, the buddy allocator's free lists, the deferred "
-	  "split queues, and the counters of vmstat and the mTHP stats.  "
+	  "split queues, the counters of vmstat and the mTHP stats, and the "
+	  "swap device (each slot's count against the swap PTEs that hold it, "
+	  "its swap cache folio, SwapFree and SwapCached).  "
 	  "Then that every value reads back as written: thpsh keeps its own "
 	  "record of what write stored (per process for private memory: "
 	  "copied by fork but for dontfork and wipeonfork ranges, moved by "
 	  "mremap, dropped by munmap and dontneed; per file for shared "
 	  "memory: dropped by truncate and remove) and compares it with "
-	  "every page the page tables map, every page of every page cache "
+	  "every page the page tables map (a swapped-out one as its slot "
+	  "or swap cache page holds it), every page of every page cache "
 	  "and every written page (one nothing maps reads 0); a page freed "
 	  "by \"free\" that \"pageout\" then ran over may read 0 instead.  "
 	  "Raises an error naming the first violation: \"check: pid 2 "
@@ -97,11 +100,13 @@ const struct thp_command thp_commands[] = {
 	  "each level's entries with index, address, raw value and decoded "
 	  "flags: PMD leaves with the THP folio behind them (pfn, order, "
 	  "refcount, mapcount), PTE tables with runs of entries mapping "
-	  "consecutive pages, migration entries, the zero page, and the PTE "
+	  "consecutive pages, migration entries, swap entries (runs of "
+	  "consecutive slots, swap_offset), the zero page, and the PTE "
 	  "tables deposited beside huge PMDs.  Printed at the prompt as an "
 	  "indented tree.  format = \"dot\" returns Graphviz DOT of the tree "
 	  "instead (THP leaves bold blue, deposited tables dashed, migration "
-	  "entries red, zero pages grey), \"svg\" renders it with dot; file "
+	  "entries red, swap entries orange, zero pages grey), \"svg\" renders "
+	  "it with dot; file "
 	  "= also writes it.",
 	  "dump_pagetable()", CMD_PROMPT },
 	{ "events", cmd_events, "[on]", "list of events",
@@ -111,8 +116,9 @@ const struct thp_command thp_commands[] = {
 	  "set_migration_pmd, remove_migration_pmd), events(false) stops, "
 	  "events() returns what was recorded: { name, addr, pte or pmd, "
 	  "order }, with the raw entry in the kernel's encoding.  The "
-	  "collapse tracepoints mm_khugepaged_scan_pmd, mm_collapse_huge_page "
-	  "and mm_collapse_huge_page_isolate carry their print fields (mm is "
+	  "collapse tracepoints mm_khugepaged_scan_pmd, mm_collapse_huge_page, "
+	  "mm_collapse_huge_page_isolate and mm_collapse_huge_page_swapin "
+	  "(mm, swapped_in, referenced, ret) carry their print fields (mm is "
 	  "the mm's id, scan_pfn -1 for none, status as the kernel prints it).",
 	  "events(true); events(false); print(#events())", 0 },
 	{ "exit", cmd_exit, "[pid]", "nothing",
@@ -134,7 +140,10 @@ const struct thp_command thp_commands[] = {
 	  "its outcome returned: \"thp\" (a PMD THP), \"huge-zero\" (the huge "
 	  "zero page), \"pte\" (a 4 KiB page), \"zero\" (the 4 KiB zero "
 	  "page), \"mthp-64K\" and so on, \"cow\" (copied), \"reuse\" "
-	  "(made writable in place), \"present\"; in a shmem mapping "
+	  "(made writable in place), \"present\", \"swapin\" (a swapped-out "
+	  "page read back), \"swapin-64K\" and so on (an mTHP read back "
+	  "whole), \"swapcache\" (mapped from the swap cache, nothing read); "
+	  "in a shmem mapping "
 	  "\"file-pmd\" (a page-cache THP by one PMD), \"file-ptes\" (a large "
 	  "folio by PTEs), \"file-pte\" (one page), \"fault-around\" (a read "
 	  "mapped from the cache with its neighbours).  An access the mapping "
@@ -196,7 +205,8 @@ const struct thp_command thp_commands[] = {
 	  "scanned PMD range by PMD range (hpage_collapse_scan_pmd) and "
 	  "collapsed into THPs (collapse_huge_page) until pages_to_scan pages "
 	  "(default khugepaged/pages_to_scan) are accounted for, honouring "
-	  "khugepaged/max_ptes_none, max_ptes_swap and max_ptes_shared.  "
+	  "khugepaged/max_ptes_none, max_ptes_swap and max_ptes_shared; swap "
+	  "PTEs are swapped in first (__collapse_huge_page_swapin).  "
 	  "Returns the number of THPs made.  With opts { pages_to_scan, "
 	  "explain = true } returns { collapsed, progress, full_scans, "
 	  "mm_slots (pids), scans }: one entry per PMD range scanned or VMA "
@@ -228,12 +238,16 @@ const struct thp_command thp_commands[] = {
 	  "advice is \"hugepage\" or \"nohugepage\" (set or clear VM_HUGEPAGE, "
 	  "splitting and merging VMAs), \"dontneed\" (zap the pages, VMAs "
 	  "untouched: the path that splits a PMD in zap_pmd_range), \"free\" "
-	  "(lazy free), \"pageout\" (reclaim: with no swap device a THP is "
-	  "split and stays mapped, as on the live kernel), \"dontfork\", "
+	  "(lazy free; swapped-out pages go at once), \"pageout\" (reclaim: "
+	  "each page goes to swap, a "
+	  "THP whole when the device has a free cluster, see swapon; with no "
+	  "swap device a THP is split and stays mapped, as on the live "
+	  "kernel), \"dontfork\", "
 	  "\"dofork\", \"wipeonfork\", \"keeponfork\", \"remove\" "
 	  "(punch a hole in the tmpfs file behind a shared mapping, as "
 	  "truncate does inside a file; EINVAL on private memory), or \"collapse\" (MADV_COLLAPSE: each "
-	  "whole PMD range becomes a THP, whatever the sysfs settings and "
+	  "whole PMD range becomes a THP, its swapped-out pages swapped in, "
+	  "whatever the sysfs settings and "
 	  "khugepaged's limits; returns 0 or -errno, its name, and a report "
 	  "per range as khugepaged{explain = true} gives).  The range must "
 	  "be mapped.",
@@ -255,8 +269,8 @@ const struct thp_command thp_commands[] = {
 	{ "meminfo", cmd_meminfo, "", "table",
 	  "the THP lines of /proc/meminfo",
 	  "Returns MemTotal, MemFree, AnonPages, Mapped, Shmem, PageTables, "
-	  "AnonHugePages, ShmemHugePages, ShmemPmdMapped, FileHugePages and "
-	  "FilePmdMapped, in kB.",
+	  "AnonHugePages, ShmemHugePages, ShmemPmdMapped, FileHugePages, "
+	  "FilePmdMapped, SwapTotal, SwapFree and SwapCached, in kB.",
 	  "meminfo().AnonHugePages", CMD_PROMPT },
 	{ "mmap", cmd_mmap, "len [, opts]", "addr",
 	  "map memory",
@@ -323,9 +337,10 @@ const struct thp_command thp_commands[] = {
 	{ "pagemap", cmd_pagemap, "addr", "table",
 	  "/proc/PID/pagemap for an address",
 	  "Returns { raw, present, swapped, file, exclusive, soft_dirty, "
-	  "uffd_wp, pfn }: the 64-bit pagemap entry and its bits as 6.18 "
-	  "computes them (exclusive: the page is mapped once; for a PMD "
-	  "mapping judged by the head page).",
+	  "uffd_wp, pfn, swap_type, swap_offset }: the 64-bit pagemap entry "
+	  "and its bits as 6.18 computes them (exclusive: the page is mapped "
+	  "once; for a PMD mapping judged by the head page; never for a swap "
+	  "entry).",
 	  "pagemap(mmap(\"4K\")).present", CMD_PROMPT },
 	{ "pin", cmd_pin, "addr [, len [, opts]]", "pages pinned",
 	  "pin pages for DMA (long-term GUP)",
@@ -394,7 +409,7 @@ const struct thp_command thp_commands[] = {
 	  "/proc/PID/smaps",
 	  "Returns the smaps fields (in kB: Size, Rss, Pss, Shared_/"
 	  "Private_Clean/Dirty, Referenced, Anonymous, AnonHugePages, "
-	  "ShmemPmdMapped, FilePmdMapped, Swap, Locked; THPeligible; VmFlags "
+	  "ShmemPmdMapped, FilePmdMapped, Swap, SwapPss, Locked; THPeligible; VmFlags "
 	  "as two-letter mnemonics) of the VMA holding addr, or a list of "
 	  "every VMA.",
 	  "smaps()", CMD_PROMPT },
@@ -442,6 +457,37 @@ const struct thp_command thp_commands[] = {
 	  "table is withdrawn, the folio stays whole.  Returns false when no "
 	  "huge PMD maps addr.",
 	  "split_pmd(mmap(\"2M\"))", CMD_MUTATES },
+	{ "swap", cmd_swap, "", "table",
+	  "the swap device: /proc/swaps, SwapTotal/SwapFree/SwapCached",
+	  "Returns { filename, type, size, used, priority } as /proc/swaps "
+	  "shows the device (kB), { total, free, cached } as /proc/meminfo's "
+	  "SwapTotal, SwapFree and SwapCached (kB), and entries: the slots in "
+	  "use, as runs of consecutive slots alike, each { offset, nr, count "
+	  "(swap PTEs holding each slot), cached (pfn of the swap cache "
+	  "folio), zero (written as a zero-filled page) }.  With no device, "
+	  "only total, free and cached, all 0.",
+	  "swapon(\"64M\"); print(swap().total)", CMD_PROMPT },
+	{ "swapoff", cmd_swapoff, "", "nothing",
+	  "swap everything back in and remove the swap device",
+	  "As swapoff(8): try_to_unuse walks every process and maps each "
+	  "swapped-out page again, read into an order-0 page (a THP comes "
+	  "back as 512 of them, dirty, as the live kernel does), then the "
+	  "device goes.  Refused, changing nothing, when the free memory or "
+	  "a memcg's memory.max cannot take the pages (ENOMEM).",
+	  "swapon(\"64M\"); swapoff()", CMD_MUTATES },
+	{ "swapon", cmd_swapon, "size [, \"zram\"|\"file\"]", "nothing",
+	  "add a swap device",
+	  "mkswap and swapon(8) of a device of size (40K to 64G, a multiple "
+	  "of 4K; its first page is the header).  \"zram\" (the default) is a "
+	  "block device whose I/O completes at once: madvise \"pageout\" swaps "
+	  "a THP out whole into 512 consecutive slots (thp_swpout) and frees "
+	  "it, and a fault on an entry only one PTE holds reads it into a new "
+	  "page, or an mTHP that hugepages-<size>kB/enabled allows, outside "
+	  "the swap cache.  \"file\" is a swap file: a THP is split first "
+	  "(thp_swpout_fallback), the pages stay in the swap cache while "
+	  "their write completes, faults map them from there.  One device at "
+	  "a time.",
+	  "swapon(\"1G\")", CMD_MUTATES },
 	{ "sysfs", cmd_sysfs, "path [, value]", "string",
 	  "read or write a THP knob",
 	  "Reads (returns the kernel's text, like \"always [madvise] never\") "

@@ -2,7 +2,7 @@
  * machine.h - the bindings' view of the simulated machine: booting it,
  * the current process, errors from the simulated kernel, and the Lua
  * commands that drive and inspect it (the cmd_* functions of
- * machine.c, memcmds.c, views.c and tracecmds.c).
+ * machine.c, memcmds.c, views.c, swapcmds.c and tracecmds.c).
  */
 #ifndef THPSH_MACHINE_H
 #define THPSH_MACHINE_H
@@ -99,6 +99,10 @@ struct shmem_file *thp_mmap_open(lua_State *L, int arg, long long size, bool *cr
 int cmd_memcg(lua_State *L);
 int cmd_memcg_attach(lua_State *L);
 int cmd_set_mempolicy(lua_State *L);
+
+int cmd_swapon(lua_State *L);
+int cmd_swapoff(lua_State *L);
+int cmd_swap(lua_State *L);
 
 int cmd_trace(lua_State *L);
 int cmd_events(lua_State *L);

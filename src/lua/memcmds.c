@@ -10,6 +10,7 @@
  */
 #include "machine.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -20,6 +21,7 @@
 #include "mm/internal.h"
 #include "mm/memcontrol.h"
 #include "mm/shmem_fs.h"
+#include "mm/swap.h"
 
 static int raise_errno(lua_State *L, const char *cmd, int err, const char *what)
 {
@@ -226,10 +228,37 @@ static void check_advice_vmas(lua_State *L, struct mm_struct *mm, unsigned long 
 	}
 }
 
+/*
+ * The pages of [addr, addr + len) swapped out, as a bitmap (NULL: none,
+ * or no memory to tell): "free" drops them at once, slots and all
+ * (madvise_free_pte_range), so they read 0 afterwards.
+ */
+static unsigned char *swapped_pages(struct mm_struct *mm, unsigned long addr, unsigned long len)
+{
+	unsigned long i, n = len >> PAGE_SHIFT;
+	unsigned char *map;
+
+	if (!swap_info || !(map = calloc((n + 7) / 8, 1)))
+		return NULL;
+	for (i = 0; i < n; i++) {
+		struct addr_walk w;
+
+		mm_walk_addr(mm, addr + i * PAGE_SIZE, &w);
+		if (w.level == 4 && is_swap_pte(__pte(w.pte)))
+			map[i / 8] |= 1 << (i % 8);
+	}
+	return map;
+}
+
 /* What the advice did to the values a process reads back (shadow.h). */
 static void shadow_madvise(struct task_struct *t, unsigned long addr, unsigned long len,
-			   int advice)
+			   int advice, const unsigned char *swapped)
 {
+	unsigned long i;
+
+	for (i = 0; swapped && i < len >> PAGE_SHIFT; i++)
+		if (swapped[i / 8] & (1 << (i % 8)))
+			shadow_unmap(t, addr + i * PAGE_SIZE, PAGE_SIZE);
 	if (advice == MADV_DONTNEED)
 		shadow_unmap(t, addr, len);
 	else if (advice == MADV_FREE)
@@ -247,6 +276,7 @@ int cmd_madvise(lua_State *L)
 	unsigned long len = thp_checklen(L, 2, "madvise");
 	int advice = advice_values[luaL_checkoption(L, 3, NULL, advice_names)];
 	struct task_struct *t = thp_opt_task(L, 4, "madvise");
+	unsigned char *swapped;
 	int err;
 
 	thp_check_mutable(L, "madvise");
@@ -256,10 +286,13 @@ int cmd_madvise(lua_State *L)
 	if (advice == MADV_PAGEOUT)
 		check_no_lazyfree(L, t->mm, addr, len);
 	check_advice_vmas(L, t->mm, addr, len, advice);
+	swapped = advice == MADV_FREE ? swapped_pages(t->mm, addr, len) : NULL;
 	err = do_madvise(t->mm, addr, len, advice);
+	if (!err)
+		shadow_madvise(t, addr, len, advice, swapped);
+	free(swapped);
 	if (err)
 		return raise_errno(L, "madvise", err, "failed");
-	shadow_madvise(t, addr, len, advice);
 	return 0;
 }
 

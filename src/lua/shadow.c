@@ -29,7 +29,7 @@
 #include "mm/huge_mm.h"
 #include "mm/internal.h"
 #include "mm/shmem_fs.h"
-#include "mm/swapops.h"
+#include "mm/swap.h"
 
 #define SV_FREE		(~0ULL)		/* the key of an empty slot */
 #define SV_MIN_CAP	16
@@ -349,6 +349,13 @@ static struct svmap *file_map(const struct shmem_file *file, bool create)
 
 /* ---- the hooks ---- */
 
+/* The page numbers of [start, start + len): [first, end). */
+static u64 first_page(unsigned long start) { return start >> PAGE_SHIFT; }
+static u64 end_page(unsigned long start, unsigned long len)
+{
+	return ALIGN(start + len, PAGE_SIZE) >> PAGE_SHIFT;
+}
+
 void shadow_reset(void)
 {
 	owners_free(&procs);
@@ -389,21 +396,18 @@ void shadow_read(struct task_struct *t, unsigned long addr, u64 value)
 
 void shadow_unmap(struct task_struct *t, unsigned long start, unsigned long len)
 {
-	sv_take(proc_map(t, false), start >> PAGE_SHIFT, ALIGN(start + len, PAGE_SIZE) >> PAGE_SHIFT,
-		NULL, NULL);
+	sv_take(proc_map(t, false), first_page(start), end_page(start, len), NULL, NULL);
 	forget_dead_files();
 }
 
 void shadow_lazyfree(struct task_struct *t, unsigned long start, unsigned long len)
 {
-	sv_mark(proc_map(t, false), start >> PAGE_SHIFT, ALIGN(start + len, PAGE_SIZE) >> PAGE_SHIFT,
-		0, SV_LAZY);
+	sv_mark(proc_map(t, false), first_page(start), end_page(start, len), 0, SV_LAZY);
 }
 
 void shadow_reclaim(struct task_struct *t, unsigned long start, unsigned long len)
 {
-	sv_mark(proc_map(t, false), start >> PAGE_SHIFT, ALIGN(start + len, PAGE_SIZE) >> PAGE_SHIFT,
-		SV_LAZY, SV_MAYBE);
+	sv_mark(proc_map(t, false), first_page(start), end_page(start, len), SV_LAZY, SV_MAYBE);
 }
 
 void shadow_punch_hole(struct task_struct *t, unsigned long start, unsigned long len)
@@ -424,8 +428,8 @@ void shadow_mremap(struct task_struct *t, unsigned long addr, unsigned long old_
 		   unsigned long new_len, unsigned long new_addr)
 {
 	struct svmap *m = proc_map(t, false);
-	u64 old_pg = addr >> PAGE_SHIFT, new_pg = new_addr >> PAGE_SHIFT;
-	u64 old_nr = ALIGN(old_len, PAGE_SIZE) >> PAGE_SHIFT, new_nr = ALIGN(new_len, PAGE_SIZE) >> PAGE_SHIFT;
+	u64 old_pg = first_page(addr), new_pg = first_page(new_addr);
+	u64 old_nr = end_page(0, old_len), new_nr = end_page(0, new_len);
 	struct sv *moved;
 	size_t i, n;
 
@@ -433,7 +437,7 @@ void shadow_mremap(struct task_struct *t, unsigned long addr, unsigned long old_
 		if (new_nr < old_nr)
 			sv_take(m, old_pg + new_nr, old_pg + old_nr, NULL, NULL);
 	} else {
-		/* The pages that fit move; the rest of the old range and what was at the new one go. */
+		/* What fits moves; the rest of the old range, and what the new one held, go. */
 		sv_take(m, old_pg, old_pg + min(old_nr, new_nr), &moved, &n);
 		sv_take(m, old_pg, old_pg + old_nr, NULL, NULL);
 		sv_take(m, new_pg, new_pg + new_nr, NULL, NULL);
@@ -469,8 +473,7 @@ void shadow_fork(struct task_struct *parent, struct task_struct *child)
 	sv_copy_forked(to, from);
 	for_each_vma(parent->mm, vma)
 		if (vma->vm_flags & (VM_DONTCOPY | VM_WIPEONFORK))
-			sv_take(to, vma->vm_start >> PAGE_SHIFT, vma->vm_end >> PAGE_SHIFT,
-				NULL, NULL);
+			sv_take(to, first_page(vma->vm_start), first_page(vma->vm_end), NULL, NULL);
 }
 
 void shadow_exit(int pid)
@@ -481,8 +484,7 @@ void shadow_exit(int pid)
 
 void shadow_truncate(struct shmem_file *file, long long size)
 {
-	sv_take(file_map(file, false), (u64)(size + PAGE_SIZE - 1) >> PAGE_SHIFT, SV_FREE,
-		NULL, NULL);
+	sv_take(file_map(file, false), end_page(0, (unsigned long)size), SV_FREE, NULL, NULL);
 }
 
 /* ---- check() ---- */
@@ -557,34 +559,51 @@ static int check_page(struct vcheck *c, unsigned long addr, u64 got)
 }
 
 /*
- * The frame behind a swap-type entry: a migration entry names it.
- * TODO: swap entries of a swap device (helper-8's swapfile.c) hold the
- * value in the swap cache or the slot; check() cannot read it yet.
+ * The frame behind a PMD-level swap-type entry: a migration entry names
+ * it (pages go to a swap device by PTE only).
  */
 static int swap_entry_pfn(struct vcheck *c, unsigned long addr, swp_entry_t entry,
 			  unsigned long *pfn)
 {
 	if (!is_migration_entry(entry))
-		return fail(c, "pid %d %#lx holds swap entry %#llx: check() cannot read values "
-			    "from swap yet (not supported yet)", c->t->pid, addr,
+		return fail(c, "pid %d %#lx: PMD holds swap entry %#llx", c->t->pid, addr,
 			    (unsigned long long)entry.val);
 	*pfn = swp_offset_pfn(entry);
+	return 0;
+}
+
+/*
+ * What the page behind a PTE-level swap-type entry reads: a migration
+ * entry names its frame, a swap entry's page is in the swap cache or
+ * on the device.
+ */
+static int swap_entry_value(struct vcheck *c, unsigned long addr, swp_entry_t entry,
+			    u64 *value)
+{
+	if (is_migration_entry(entry)) {
+		*value = page_values[swp_offset_pfn(entry)];
+		return 0;
+	}
+	if (!swp_swap_info(entry))
+		return fail(c, "pid %d %#lx holds swap entry %#llx of no swap device", c->t->pid,
+			    addr, (unsigned long long)entry.val);
+	*value = swp_entry_value(entry);
 	return 0;
 }
 
 static int check_pte_range(struct vcheck *c, pmd_t *pmd, unsigned long addr, unsigned long end)
 {
 	pte_t *pte = pte_offset_map(pmd, addr);
-	unsigned long pfn = 0;
+	u64 value = 0;
 
 	for (; addr < end; addr += PAGE_SIZE, pte++) {
 		if (pte_none(*pte))
 			continue;
 		if (pte_present(*pte))
-			pfn = pte_pfn(*pte);
-		else if (swap_entry_pfn(c, addr, pte_to_swp_entry(*pte), &pfn))
+			value = page_values[pte_pfn(*pte)];
+		else if (swap_entry_value(c, addr, pte_to_swp_entry(*pte), &value))
 			return -1;
-		if (check_page(c, addr, page_values[pfn]))
+		if (check_page(c, addr, value))
 			return -1;
 	}
 	return 0;

@@ -20,6 +20,7 @@
 #include "mm/huge_mm.h"
 #include "mm/internal.h"
 #include "mm/memcontrol.h"
+#include "mm/swap.h"
 
 /* ---- decoding ---- */
 
@@ -83,9 +84,15 @@ static void short_flags(char *buf, size_t len, u64 v)
 	if (v && !(v & (_PAGE_PRESENT | _PAGE_PSE | _PAGE_PROTNONE))) {
 		swp_entry_t e = __val_to_swp_entry(v & ~_PAGE_SWP_FLAGS);
 
+		if (!is_migration_entry(e)) {
+			snprintf(buf, len, "swap type %u offset %#llx%s", swp_type(e),
+				 (unsigned long long)swp_offset(e),
+				 (v & _PAGE_SWP_EXCLUSIVE) ? " exclusive" : "");
+			return;
+		}
 		snprintf(buf, len, "%s pfn %#lx%s%s", swap_type_name(e), swp_offset_pfn(e),
-			 is_migration_entry(e) && (swp_offset(e) & SWP_MIG_YOUNG) ? " young" : "",
-			 is_migration_entry(e) && (swp_offset(e) & SWP_MIG_DIRTY) ? " dirty" : "");
+			 (swp_offset(e) & SWP_MIG_YOUNG) ? " young" : "",
+			 (swp_offset(e) & SWP_MIG_DIRTY) ? " dirty" : "");
 		return;
 	}
 	for (i = 0; i < ARRAY_SIZE(entry_bits) && off < len; i++)
@@ -456,6 +463,16 @@ static int pte_run(pte_t *pte, int i)
 		}
 		return n;
 	}
+	if (is_swap_pte(pte[i])) {
+		swp_entry_t e = pte_to_swp_entry(pte[i]);
+
+		while (i + n < PTRS_PER_PTE && is_swap_pte(pte[i + n]) &&
+		       !is_pte_migration_entry(pte[i + n]) &&
+		       (pte_val(pte[i + n]) & _PAGE_SWP_FLAGS) == (base & _PAGE_SWP_FLAGS) &&
+		       pte_to_swp_entry(pte[i + n]).val == e.val + n)
+			n++;
+		return n;
+	}
 	while (i + n < PTRS_PER_PTE && pte_val(pte[i + n]) == base)
 		n++;	/* the zero page: the same entry repeated */
 	return n;
@@ -489,8 +506,13 @@ static void dump_pte_table(struct dump *d, pmd_t *pmd, unsigned long base)
 		} else {
 			swp_entry_t e = pte_to_swp_entry(pte[i]);
 
-			thp_setstr(L, "kind", is_migration_entry(e) ? "migration" : "swap");
-			thp_setint(L, "pfn", (long long)swp_offset_pfn(e));
+			if (is_migration_entry(e)) {
+				thp_setstr(L, "kind", "migration");
+				thp_setint(L, "pfn", (long long)swp_offset_pfn(e));
+			} else {
+				thp_setstr(L, "kind", "swap");
+				thp_setint(L, "swap_offset", (long long)swp_offset(e));
+			}
 		}
 		lua_rawseti(L, -2, ++k);
 	}
@@ -960,14 +982,30 @@ int cmd_meminfo(lua_State *L)
 	thp_setint(L, "ShmemPmdMapped", node_item(NR_SHMEM_PMDMAPPED) * kb);
 	thp_setint(L, "FileHugePages", node_item(NR_FILE_THPS) * kb);
 	thp_setint(L, "FilePmdMapped", node_item(NR_FILE_PMDMAPPED) * kb);
+	thp_setint(L, "SwapTotal", total_swap_pages() * kb);
+	thp_setint(L, "SwapFree", get_nr_swap_pages() * kb);
+	thp_setint(L, "SwapCached", node_item(NR_SWAPCACHE) * kb);
 	return 1;
 }
 
 struct smaps {
 	unsigned long rss, pss, shared_clean, shared_dirty, private_clean,
 		      private_dirty, referenced, anonymous, lazyfree, anon_thp, shmem_thp,
-		      file_thp;
+		      file_thp, swap, swap_pss;
 };
+
+/* A swap PTE: its page counts whole in Swap, shared out in SwapPss. */
+static void smaps_swap(struct smaps *s, pte_t pte)
+{
+	swp_entry_t entry = pte_to_swp_entry(pte);
+	int count;
+
+	if (is_migration_entry(entry))
+		return;
+	count = __swap_count(entry);
+	s->swap += PAGE_SIZE;
+	s->swap_pss += PAGE_SIZE / (count > 1 ? count : 1);
+}
 
 /* smaps_account(): one page mapped @mapcount times. */
 static void smaps_account(struct smaps *s, struct folio *folio, struct page *page,
@@ -1031,6 +1069,8 @@ static void smaps_walk(struct vm_area_struct *vma, struct smaps *s)
 			for (a = addr; a < next; a += PAGE_SIZE, pte++) {
 				struct page *page;
 
+				if (is_swap_pte(*pte))
+					smaps_swap(s, *pte);
 				if (!pte_present(*pte) || !(page = vm_normal_page(vma, a, *pte)))
 					continue;
 				smaps_account(s, page_folio(page), page, pte_young(*pte),
@@ -1087,7 +1127,8 @@ static void push_smaps(lua_State *L, struct vm_area_struct *vma)
 	thp_setint(L, "AnonHugePages", (long long)s.anon_thp / 1024);
 	thp_setint(L, "ShmemPmdMapped", (long long)s.shmem_thp / 1024);
 	thp_setint(L, "FilePmdMapped", (long long)s.file_thp / 1024);
-	thp_setint(L, "Swap", 0);
+	thp_setint(L, "Swap", (long long)s.swap / 1024);
+	thp_setint(L, "SwapPss", (long long)s.swap_pss / 1024);
 	thp_setint(L, "Locked", 0);
 	/* show_smap(): any order, mTHP sizes included */
 	thp_setint(L, "THPeligible",
@@ -1219,8 +1260,13 @@ static u64 pagemap_entry(struct mm_struct *mm, unsigned long addr)
 			flags |= PM_UFFD_WP;
 		return flags;
 	}
-	if (w.level == 4 && !pte_none(__pte(w.pte)))
-		return PM_SWAP;	/* a migration entry: the kernel reports type and offset */
+	if (w.level == 4 && !pte_none(__pte(w.pte))) {
+		swp_entry_t e = pte_to_swp_entry(__pte(w.pte));
+		u64 offset = is_migration_entry(e) ? swp_offset_pfn(e) : swp_offset(e);
+
+		/* no PM_MMAP_EXCLUSIVE, whatever the entry says (FACTS.md "Swap") */
+		return PM_SWAP | swp_type(e) | (offset << MAX_SWAPFILES_SHIFT);
+	}
 	return 0;
 }
 
@@ -1244,6 +1290,10 @@ int cmd_pagemap(lua_State *L)
 	thp_setbool(L, "uffd_wp", (v & PM_UFFD_WP) != 0);
 	if (v & PM_PRESENT)
 		thp_setint(L, "pfn", (long long)(v & PM_PFRAME_MASK));
+	if (v & PM_SWAP) {
+		thp_setint(L, "swap_type", (long long)(v & ((1 << MAX_SWAPFILES_SHIFT) - 1)));
+		thp_setint(L, "swap_offset", (long long)((v & PM_PFRAME_MASK) >> MAX_SWAPFILES_SHIFT));
+	}
 	return 1;
 }
 

@@ -12,6 +12,9 @@
  * allocator and the deferred split queues.  The page cache of every
  * shmem file is walked too: each cached folio at its index, holding
  * nr_pages references, and every file folio in memory reachable so.
+ * So is the swap device: each slot's count against the swap PTEs that
+ * hold it, its cache mark against the swap cache folio that stands for
+ * it, and the free and cached page counts.
  */
 #include "check.h"
 
@@ -25,6 +28,7 @@
 #include "memcontrol.h"
 #include "rmap.h"
 #include "shmem_fs.h"
+#include "swap.h"
 
 struct check {
 	char *msg;
@@ -46,6 +50,8 @@ struct check {
 	long shmem_pmdmapped[MAX_NUMNODES];	/* expected NR_SHMEM_PMDMAPPED */
 	long shmem[MAX_NUMNODES];	/* expected NR_SHMEM (= NR_FILE_PAGES here) */
 	long shmem_thps[MAX_NUMNODES];	/* expected NR_SHMEM_THPS */
+	int *swap_ptes;			/* per swap slot: swap PTEs holding it */
+	long swapcache[MAX_NUMNODES];	/* expected NR_SWAPCACHE */
 };
 
 static int fail(struct check *c, const char *fmt, ...)
@@ -116,6 +122,27 @@ static int check_rmap(struct check *c, struct mm_struct *mm, unsigned long addr,
 	return 0;
 }
 
+/* A swap PTE at @addr: in an anonymous VMA, for a slot of the device in use. */
+static int check_swap_pte(struct check *c, struct mm_struct *mm, unsigned long addr,
+			  pte_t pte, long *rss)
+{
+	swp_entry_t entry = pte_to_swp_entry(pte);
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+
+	if (is_migration_entry(entry))
+		return fail(c, "pid %d: %#lx holds migration entry %#llx at rest",
+			    mm->owner->pid, addr, (unsigned long long)pte_val(pte));
+	if (!swp_swap_info(entry) || !swp_offset(entry))
+		return fail(c, "pid %d: %#lx holds swap entry %#llx of no device slot",
+			    mm->owner->pid, addr, (unsigned long long)pte_val(pte));
+	if (!vma || !vma_is_anonymous(vma) || !vma->anon_vma)
+		return fail(c, "pid %d: swap entry at %#lx outside an anonymous VMA with an anon_vma",
+			    mm->owner->pid, addr);
+	c->swap_ptes[swp_offset(entry)]++;
+	rss[MM_SWAPENTS]++;
+	return 0;
+}
+
 static int check_pte_table(struct check *c, struct mm_struct *mm, pmd_t *pmd,
 			   unsigned long base, long *rss)
 {
@@ -130,9 +157,11 @@ static int check_pte_table(struct check *c, struct mm_struct *mm, pmd_t *pmd,
 
 		if (pte_none(pte[i]))
 			continue;
-		if (!pte_present(pte[i]))
-			return fail(c, "pid %d: %#lx holds swap/migration entry %#llx at rest",
-				    mm->owner->pid, addr, (unsigned long long)pte_val(pte[i]));
+		if (!pte_present(pte[i])) {
+			if (check_swap_pte(c, mm, addr, pte[i], rss))
+				return -1;
+			continue;
+		}
 		if (!vma_lookup(mm, addr))
 			return fail(c, "pid %d: %#lx is mapped outside any VMA", mm->owner->pid, addr);
 		if (pte_special(pte[i])) {
@@ -311,9 +340,29 @@ static int check_mm(struct check *c, struct mm_struct *mm)
 		return fail(c, "pid %d: pgtables_bytes %ld, but %ld tables", mm->owner->pid,
 			    mm->pgtables_bytes, nr_tables);
 	for (i = 0; i < NR_MM_COUNTERS; i++)
-		if (i != MM_SWAPENTS && rss[i] != get_mm_counter(mm, i))
+		if (rss[i] != get_mm_counter(mm, i))
 			return fail(c, "pid %d: rss counter %d is %ld, page tables map %ld",
 				    mm->owner->pid, i, get_mm_counter(mm, i), rss[i]);
+	return 0;
+}
+
+/* A swap cache folio: anonymous, and each of its slots points back to it. */
+static int check_swapcache_folio(struct check *c, struct folio *folio)
+{
+	swp_entry_t entry = folio_swap_entry(folio);
+	struct swap_info_struct *si = swp_swap_info(entry);
+	long i, nr = folio_nr_pages(folio);
+
+	if (!folio_test_anon(folio) && folio->mapping)
+		return fail(c, "swap cache folio pfn %#lx has a file mapping", folio_pfn(folio));
+	if (!si || !swp_offset(entry) || swp_offset(entry) + nr > si->max)
+		return fail(c, "swap cache folio pfn %#lx: bad swap entry %#llx", folio_pfn(folio),
+			    (unsigned long long)entry.val);
+	for (i = 0; i < nr; i++)
+		if (si->swap_cache[swp_offset(entry) + i] != folio)
+			return fail(c, "swap cache folio pfn %#lx: slot %#llx does not point to it",
+				    folio_pfn(folio), (unsigned long long)swp_offset(entry) + i);
+	c->swapcache[folio_nid(folio)] += nr;
 	return 0;
 }
 
@@ -364,6 +413,8 @@ static int check_folio(struct check *c, struct folio *folio)
 			    folio_test_anon(folio) ? " + pins" : " + pins + page cache");
 	if (folio_test_locked(folio))
 		return fail(c, "folio pfn %#lx left locked", pfn);
+	if (folio_test_swapcache(folio) && check_swapcache_folio(c, folio))
+		return -1;
 	if (!folio_test_anon(folio)) {
 		if (folio->mapping ? !c->cached[pfn] : !pins || ptes || pmds)
 			return fail(c, "folio pfn %#lx: not anonymous, and neither in a page cache "
@@ -603,6 +654,64 @@ static int check_page_caches(struct check *c)
 	return 0;
 }
 
+/* One slot: its count is its swap PTEs, its cache mark a cached folio. */
+static int check_swap_slot(struct check *c, struct swap_info_struct *si,
+			   unsigned long offset, unsigned long *inuse)
+{
+	unsigned short map = si->swap_map[offset];
+	struct folio *folio = si->swap_cache[offset];
+
+	if (!map)
+		return folio ? fail(c, "swap slot %#lx is free but cached by pfn %#lx", offset,
+				    folio_pfn(folio)) : 0;
+	(*inuse)++;
+	if ((map & ~SWAP_HAS_CACHE) != c->swap_ptes[offset])
+		return fail(c, "swap slot %#lx: count %d, but %d swap PTEs hold it", offset,
+			    map & ~SWAP_HAS_CACHE, c->swap_ptes[offset]);
+	if (!(map & SWAP_HAS_CACHE) != !folio)
+		return fail(c, "swap slot %#lx: cache mark %d, cached folio %s", offset,
+			    !!(map & SWAP_HAS_CACHE), folio ? "present" : "none");
+	if (folio && (folio->_refcount <= 0 || !folio_test_swapcache(folio)))
+		return fail(c, "swap slot %#lx is cached by pfn %#lx, which is free or not in "
+			    "the swap cache", offset, folio_pfn(folio));
+	return 0;
+}
+
+/* The device: every slot, the in-use count, the clusters' counts. */
+static int check_swap(struct check *c)
+{
+	struct swap_info_struct *si = swap_info;
+	unsigned long offset, inuse = 0, nr_clusters, ci;
+	int nid;
+
+	if (!si) {
+		for (nid = 0; nid < nr_node_ids; nid++)
+			if (c->swapcache[nid] || NODE_DATA(nid)->vm_stat[NR_SWAPCACHE])
+				return fail(c, "swap cache pages without a swap device");
+		return 0;
+	}
+	for (offset = 1; offset < si->max; offset++)
+		if (check_swap_slot(c, si, offset, &inuse))
+			return -1;
+	if (inuse != si->inuse_pages)
+		return fail(c, "swap: %lu slots in use, inuse_pages %lu", inuse, si->inuse_pages);
+	nr_clusters = (si->max + SWAPFILE_CLUSTER - 1) / SWAPFILE_CLUSTER;
+	for (ci = 0; ci < nr_clusters; ci++) {
+		unsigned long n = 0;
+
+		for (offset = ci * SWAPFILE_CLUSTER; offset < (ci + 1) * SWAPFILE_CLUSTER; offset++)
+			n += offset >= si->max || si->swap_map[offset];
+		if (n != si->cluster_info[ci].count)
+			return fail(c, "swap cluster %lu: count %u, %lu slots used", ci,
+				    si->cluster_info[ci].count, n);
+	}
+	for (nid = 0; nid < nr_node_ids; nid++)
+		if (NODE_DATA(nid)->vm_stat[NR_SWAPCACHE] != c->swapcache[nid])
+			return fail(c, "node %d: nr_swapcached %ld, swap cache folios hold %ld pages",
+				    nid, NODE_DATA(nid)->vm_stat[NR_SWAPCACHE], c->swapcache[nid]);
+	return 0;
+}
+
 /* Count the pins the driver thpsh plays holds: each on a live page of a live process. */
 static int count_pins(struct check *c)
 {
@@ -640,7 +749,8 @@ int mm_check(char *msg, size_t len)
 	c.is_table = calloc(max_pfn, 1);
 	c.pins = calloc(max_pfn, sizeof(int));
 	c.cached = calloc(max_pfn, 1);
-	if (!c.pte_maps || !c.pmd_maps || !c.is_table || !c.pins || !c.cached) {
+	c.swap_ptes = calloc(swap_info ? swap_info->max : 1, sizeof(int));
+	if (!c.pte_maps || !c.pmd_maps || !c.is_table || !c.pins || !c.cached || !c.swap_ptes) {
 		snprintf(msg, len, "out of host memory");
 		goto out;
 	}
@@ -655,7 +765,7 @@ int mm_check(char *msg, size_t len)
 		goto out;
 	if (count_pins(&c) || check_page_caches(&c))
 		goto out;
-	if (check_frames(&c, &nr_free) || check_counters(&c))
+	if (check_frames(&c, &nr_free) || check_counters(&c) || check_swap(&c))
 		goto out;
 	ret = 0;
 out:
@@ -664,5 +774,6 @@ out:
 	free(c.is_table);
 	free(c.pins);
 	free(c.cached);
+	free(c.swap_ptes);
 	return ret;
 }

@@ -160,6 +160,7 @@ void tlb_remove_table(struct mmu_gather *tlb, struct page *table);
 typedef unsigned int vm_fault_t;
 #define VM_FAULT_OOM		0x000001
 #define VM_FAULT_SIGBUS		0x000002
+#define VM_FAULT_MAJOR		0x000004
 #define VM_FAULT_SIGSEGV	0x000040
 #define VM_FAULT_NOPAGE		0x000100
 #define VM_FAULT_LOCKED		0x000200
@@ -186,6 +187,7 @@ struct vm_fault {
 vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
 			   unsigned int flags, const char **outcome);
 vm_fault_t vmf_anon_prepare(struct vm_fault *vmf);
+vm_fault_t do_swap_page(struct vm_fault *vmf);
 struct page *vm_normal_page(struct vm_area_struct *vma, unsigned long addr, pte_t pte);
 struct page *vm_normal_page_pmd(struct vm_area_struct *vma, unsigned long addr, pmd_t pmd);
 pte_t folio_mk_pte(struct folio *folio, pgprot_t prot);

@@ -37,9 +37,11 @@
  * the PTE that decided and the reason in words, for khugepaged{explain}
  * and madvise(..., "collapse").
  *
- * No swap device exists here: the only non-present PTEs are migration
- * entries inside a folio split, which no scan can meet, so unmapped stays
- * 0 and __collapse_huge_page_swapin is not simulated.
+ * Swap PTEs count against max_ptes_swap (khugepaged only), and a
+ * collapse first swaps them in with do_swap_page, one fault each
+ * (__collapse_huge_page_swapin, FACTS.md "Swap").  The other non-present
+ * PTEs, migration entries, only exist inside a folio split, which no
+ * scan can meet.
  */
 #include "khugepaged.h"
 
@@ -52,6 +54,7 @@
 #include "memcontrol.h"
 #include "rmap.h"
 #include "slab.h"
+#include "swap.h"
 
 unsigned int khugepaged_max_ptes_none;
 unsigned int khugepaged_max_ptes_swap;
@@ -388,6 +391,16 @@ static void trace_mm_collapse_huge_page_isolate(struct folio *folio, int none_or
 		  { "none_or_zero", NULL, none_or_zero },
 		  { "referenced", NULL, referenced },
 		  { "status", scan_result_status(status), 0 } } });
+}
+
+static void trace_mm_collapse_huge_page_swapin(struct mm_struct *mm, int swapped_in,
+					       int referenced, enum scan_result ret)
+{
+	TP_EMIT({ "mm_collapse_huge_page_swapin", 4, {
+		  { "mm", NULL, mm->mm_id },
+		  { "swapped_in", NULL, swapped_in },
+		  { "referenced", NULL, referenced },
+		  { "ret", NULL, ret } } });
 }
 
 /* ---- the mm list ---- */
@@ -767,6 +780,7 @@ static void __collapse_huge_page_copy_succeeded(pte_t *pte, struct vm_area_struc
 			pte_clear(vma->vm_mm, address + i * PAGE_SIZE, _pte + i);
 		folio_remove_rmap_ptes(src, src_page, nr_ptes, vma);
 		spin_unlock(ptl);
+		free_swap_cache(src);
 		folio_put_refs(src, nr_ptes);
 	}
 	for (i = 0; i < list->nr; i++)
@@ -872,6 +886,44 @@ static void collapse_set_huge_pmd(struct folio *folio, struct vm_area_struct *vm
 }
 
 /*
+ * Bring the swapped-out pages of the PMD range at @haddr back, one
+ * do_swap_page() each (a fault may bring an mTHP, and later PTEs are
+ * then present already).  SCAN_SUCCEED, or SCAN_FAIL when a fault
+ * found no memory.
+ */
+static enum scan_result __collapse_huge_page_swapin(struct mm_struct *mm,
+						    struct vm_area_struct *vma,
+						    unsigned long haddr, pmd_t *pmd,
+						    int referenced)
+{
+	enum scan_result result = SCAN_SUCCEED;
+	unsigned long address;
+	int swapped_in = 0;
+
+	KFUNC(haddr, NULL);
+	for (address = haddr; address < haddr + HPAGE_PMD_SIZE; address += PAGE_SIZE) {
+		struct vm_fault vmf = {
+			.vma = vma,
+			.address = address,
+			.real_address = address,
+			.pgoff = linear_page_index(vma, address),
+			.pmd = pmd,
+		};
+
+		vmf.orig_pte = ptep_get(pte_offset_map(pmd, address));
+		if (!is_swap_pte(vmf.orig_pte))
+			continue;
+		if (do_swap_page(&vmf) & VM_FAULT_ERROR) {
+			result = SCAN_FAIL;
+			break;
+		}
+		swapped_in++;
+	}
+	trace_mm_collapse_huge_page_swapin(mm, swapped_in, referenced, result);
+	return result;
+}
+
+/*
  * Replace the PTE table at @address by a new THP holding the same data.
  * Returns SCAN_SUCCEED or why not; nothing is changed on failure.
  */
@@ -888,9 +940,7 @@ static enum scan_result collapse_huge_page(struct mm_struct *mm, unsigned long a
 	pte_t *pte;
 
 	KFUNC(address, NULL);
-	(void)referenced;	/* only __collapse_huge_page_swapin's tracepoint uses it */
 	VM_BUG_ON(address & ~HPAGE_PMD_MASK);
-	VM_BUG_ON(unmapped);	/* no swap device: see the top of the file */
 	result = alloc_charge_folio(&folio, mm, cc);
 	if (result != SCAN_SUCCEED)
 		goto out_nolock;
@@ -900,6 +950,11 @@ static enum scan_result collapse_huge_page(struct mm_struct *mm, unsigned long a
 	result = find_pmd_or_thp_or_none(mm, address, &pmd);
 	if (result != SCAN_SUCCEED)
 		goto out_nolock;
+	if (unmapped) {
+		result = __collapse_huge_page_swapin(mm, vma, address, pmd, referenced);
+		if (result != SCAN_SUCCEED)
+			goto out_nolock;
+	}
 
 	anon_vma_lock_write(vma->anon_vma);
 	/* No TLB may hold small and huge entries for one address at once. */

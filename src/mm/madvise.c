@@ -8,7 +8,7 @@
  * -> zap_pte_range -> deferred_split_folio.  MADV_FREE and MADV_PAGEOUT
  * walk the PMDs: a THP wholly inside the range is handled whole, a THP
  * only partly inside is split first (FACTS.md "MADV_FREE",
- * "MADV_PAGEOUT without swap").  MADV_COLLAPSE is madvise_collapse()
+ * "MADV_PAGEOUT without swap", "Swap").  MADV_COLLAPSE is madvise_collapse()
  * of khugepaged.c.
  */
 #include "internal.h"
@@ -17,6 +17,7 @@
 #include "khugepaged.h"
 #include "rmap.h"
 #include "shmem_fs.h"
+#include "swap.h"
 
 static int hugepage_madvise(struct vm_area_struct *vma, unsigned long start,
 			    unsigned long end, int advice)
@@ -109,10 +110,27 @@ static struct folio *pte_folio(struct vm_area_struct *vma, unsigned long addr, p
 	return page ? page_folio(page) : NULL;
 }
 
+/* Swap PTEs from @pte on: their contents may go, so their slots go now. */
+static int madvise_free_swap_ptes(struct mm_struct *mm, pte_t *pte, pte_t ptent,
+				  unsigned long addr, unsigned long end)
+{
+	int nr, i;
+
+	/* migration entries only exist inside a folio split */
+	VM_BUG_ON(is_pte_migration_entry(ptent));
+	nr = swap_pte_batch(pte, (end - addr) / PAGE_SIZE, ptent);
+	add_mm_counter(mm, MM_SWAPENTS, -nr);
+	free_swap_and_cache_nr(pte_to_swp_entry(ptent), nr);
+	for (i = 0; i < nr; i++)
+		pte_clear(mm, addr + i * PAGE_SIZE, pte + i);
+	return nr;
+}
+
 /*
  * MADV_FREE of the PTEs of [addr, end): each folio mapped only here
- * becomes lazily freeable, its PTEs clean and old.  No swap and no
- * memory pressure here, so nothing is discarded afterwards either.
+ * becomes lazily freeable, its PTEs clean and old; swapped-out pages
+ * are dropped at once, slots and all.  No memory pressure here, so no
+ * lazily freeable page is discarded afterwards.
  */
 static void madvise_free_pte_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 				   pmd_t *pmd, unsigned long addr, unsigned long end)
@@ -133,6 +151,10 @@ static void madvise_free_pte_range(struct mmu_gather *tlb, struct vm_area_struct
 		struct folio *folio = pte_folio(vma, addr, ptent);
 
 		nr = 1;
+		if (is_swap_pte(ptent)) {
+			nr = madvise_free_swap_ptes(mm, pte, ptent, addr, end);
+			continue;
+		}
 		if (!folio)
 			continue;
 		if (folio_test_large(folio)) {

@@ -5,7 +5,9 @@
  *
  * Simplification: groups are flat (no hierarchy) and only user pages
  * are charged; the root group is "no group", whose folios use the
- * per-node queues.
+ * per-node queues.  Swapped-out pages are charged to no one
+ * (memory.swap.current is not kept), but their slots remember the group
+ * that a swap-in charges again.
  */
 #include "memcontrol.h"
 
@@ -14,6 +16,7 @@
 #include "huge_mm.h"
 #include "internal.h"
 #include "slab.h"
+#include "swap.h"
 
 static struct mem_cgroup *memcgs[MAX_MEMCGS];
 
@@ -67,13 +70,10 @@ struct mem_cgroup *mem_cgroup_create(const char *name)
 	return memcg;
 }
 
-/* Charge a new folio to the current task's group.  0 or -ENOMEM. */
-int mem_cgroup_charge(struct folio *folio, struct mm_struct *mm)
+static int charge_memcg(struct folio *folio, struct mem_cgroup *memcg)
 {
-	struct mem_cgroup *memcg = mm->owner ? mm->owner->memcg : NULL;
 	long nr = folio_nr_pages(folio);
 
-	KFUNC(0, folio);
 	if (!memcg)
 		return 0;
 	if (memcg->usage + nr > memcg->max) {
@@ -84,6 +84,28 @@ int mem_cgroup_charge(struct folio *folio, struct mm_struct *mm)
 	memcg->usage += nr;
 	folio_set_memcg_id(folio, memcg->id);
 	return 0;
+}
+
+/* Charge a new folio to the current task's group.  0 or -ENOMEM. */
+int mem_cgroup_charge(struct folio *folio, struct mm_struct *mm)
+{
+	KFUNC(0, folio);
+	return charge_memcg(folio, mm->owner ? mm->owner->memcg : NULL);
+}
+
+/*
+ * A folio read back from swap is charged to the group its slot was
+ * charged to when it went out (swap_cgroup), else to @mm's.  0 or -ENOMEM.
+ */
+int mem_cgroup_swapin_charge_folio(struct folio *folio, struct mm_struct *mm,
+				   swp_entry_t entry)
+{
+	struct mem_cgroup *memcg = mem_cgroup_from_id(swap_info->memcg_ids[swp_offset(entry)]);
+
+	KFUNC(0, folio);
+	if (!memcg)
+		memcg = mm->owner ? mm->owner->memcg : NULL;
+	return charge_memcg(folio, memcg);
 }
 
 void mem_cgroup_uncharge(struct folio *folio)

@@ -17,6 +17,7 @@
 #include "memcontrol.h"
 #include "rmap.h"
 #include "shmem_fs.h"
+#include "swap.h"
 
 /* ---- table allocation ---- */
 
@@ -298,12 +299,22 @@ static bool __wp_can_reuse_large_anon_folio(struct folio *folio,
 	return folio_large_mapcount(folio) == folio_ref_count(folio);
 }
 
+/*
+ * A small folio is ours alone if only our mapping holds it; a swap cache
+ * copy that no other PTE needs is dropped to find out.
+ */
 static bool wp_can_reuse_anon_folio(struct folio *folio, struct vm_area_struct *vma)
 {
 	if (folio_test_large(folio))
 		return __wp_can_reuse_large_anon_folio(folio, vma);
-	if (folio_ref_count(folio) != 1 || !folio_trylock(folio))
+	if (folio_ref_count(folio) > 1 + folio_test_swapcache(folio) || !folio_trylock(folio))
 		return false;
+	if (folio_test_swapcache(folio))
+		folio_free_swap(folio);
+	if (folio_ref_count(folio) != 1) {
+		folio_unlock(folio);
+		return false;
+	}
 	folio_move_anon_rmap(folio, vma);
 	folio_unlock(folio);
 	return true;
@@ -596,6 +607,248 @@ static vm_fault_t do_pte_missing(struct vm_fault *vmf)
 	return do_fault(vmf);
 }
 
+/* ---- faults on swap entries ---- */
+
+/* @pte with its swap offset moved by @delta, its flags kept. */
+static pte_t pte_move_swp_offset(pte_t pte, long delta)
+{
+	swp_entry_t entry = pte_to_swp_entry(pte);
+
+	return __pte(pte_val(swp_entry_to_pte(swp_entry(swp_type(entry),
+							swp_offset(entry) + delta))) |
+		     (pte_val(pte) & _PAGE_SWP_FLAGS));
+}
+
+/*
+ * can_swapin_thp(): the @nr_pages PTEs at @ptep, the fault's among them,
+ * still hold the consecutive entries one folio went out to, alike in
+ * the zeromap and none in the swap cache.
+ */
+static bool can_swapin_thp(struct vm_fault *vmf, pte_t *ptep, int nr_pages)
+{
+	unsigned long addr = ALIGN_DOWN(vmf->address, nr_pages * PAGE_SIZE);
+	long idx = (vmf->address - addr) / PAGE_SIZE;
+	pte_t pte = ptep_get(ptep);
+	swp_entry_t entry = pte_to_swp_entry(pte);
+
+	if (pte_val(pte) != pte_val(pte_move_swp_offset(vmf->orig_pte, -idx)) ||
+	    swap_pte_batch(ptep, nr_pages, pte) != nr_pages)
+		return false;
+	return swap_zeromap_batch(entry, nr_pages, NULL) == nr_pages &&
+	       non_swapcache_batch(entry, nr_pages) == nr_pages;
+}
+
+/* An order fits only if the swap offset is aligned as the address is. */
+static unsigned long thp_swap_suitable_orders(unsigned long offset, unsigned long addr,
+					      unsigned long orders)
+{
+	int order;
+
+	for (order = PMD_ORDER - 1; order > 0; order--) {
+		unsigned long nr = 1UL << order;
+
+		if (!(orders & BIT(order)))
+			continue;
+		if ((addr >> PAGE_SHIFT) % nr == offset % nr)
+			break;
+		orders &= ~BIT(order);
+	}
+	return orders;
+}
+
+/* The largest mTHP order allowed here whose aligned range can swap in whole. */
+static unsigned long swapin_orders(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long orders;
+	pte_t *pte;
+	int order;
+
+	orders = thp_vma_allowable_orders(vma, vma->vm_flags, TVA_PAGEFAULT,
+					  BIT(PMD_ORDER) - 1);
+	orders = thp_vma_suitable_orders(vma, vmf->address, orders);
+	orders = thp_swap_suitable_orders(swp_offset(pte_to_swp_entry(vmf->orig_pte)),
+					  vmf->address, orders);
+	pte = pte_offset_map(vmf->pmd, vmf->address & PMD_MASK);
+	for (order = PMD_ORDER - 1; order > 1; order--) {
+		unsigned long addr = ALIGN_DOWN(vmf->address, PAGE_SIZE << order);
+
+		if (!(orders & BIT(order)))
+			continue;
+		if (can_swapin_thp(vmf, pte + pte_index(addr), 1 << order))
+			break;
+		orders &= ~BIT(order);
+	}
+	return orders;
+}
+
+/*
+ * alloc_swap_folio(): a new folio to read the fault's entry into, on a
+ * zram device, bypassing the swap cache: the largest mTHP order that
+ * swapin_orders() allows and memory has, else one page, charged to
+ * the group the slots were charged to.  Never PMD-sized.  NULL: no
+ * memory.
+ */
+static struct folio *alloc_swap_folio(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	swp_entry_t entry = pte_to_swp_entry(vmf->orig_pte);
+	unsigned long orders = swapin_orders(vmf);
+	struct folio *folio;
+	int order;
+
+	KFUNC(vmf->address, NULL);
+	for (order = PMD_ORDER - 1; order > 1; order--) {
+		if (!(orders & BIT(order)))
+			continue;
+		folio = vma_alloc_folio(GFP_TRANSHUGE, order, vma,
+					ALIGN_DOWN(vmf->address, PAGE_SIZE << order));
+		if (folio) {
+			if (!mem_cgroup_swapin_charge_folio(folio, vma->vm_mm, entry))
+				return folio;
+			folio_put(folio);
+			count_mthp_stat(order, MTHP_STAT_SWPIN_FALLBACK_CHARGE);
+		}
+		count_mthp_stat(order, MTHP_STAT_SWPIN_FALLBACK);
+	}
+	folio = vma_alloc_folio(GFP_HIGHUSER_MOVABLE, 0, vma, vmf->address);
+	if (folio && mem_cgroup_swapin_charge_folio(folio, vma->vm_mm, entry)) {
+		folio_put(folio);
+		return NULL;
+	}
+	return folio;
+}
+
+/* Read @vmf's entry into a new folio outside the swap cache; it comes back locked. */
+static struct folio *swapin_direct(struct vm_fault *vmf, swp_entry_t *entry)
+{
+	struct folio *folio = alloc_swap_folio(vmf);
+
+	if (!folio)
+		return NULL;
+	folio_lock(folio);
+	folio_set_swapbacked(folio);
+	/* workingset_refault(): it went out moments ago */
+	folio_set_active(folio);
+	folio_set_lru(folio);
+	entry->val = ALIGN_DOWN(entry->val, folio_nr_pages(folio));
+	swap_read_folio(folio, *entry);
+	return folio;
+}
+
+/*
+ * Drop the swap cache copy when swap is more than half full, or when a
+ * write makes the folio ours alone (no reference but the cache's and ours).
+ */
+static bool should_try_to_free_swap(struct folio *folio, struct vm_area_struct *vma,
+				    unsigned int fault_flags)
+{
+	if (!folio_test_swapcache(folio))
+		return false;
+	if (vm_swap_full() || (vma->vm_flags & VM_LOCKED) || folio_test_mlocked(folio))
+		return true;
+	return (fault_flags & FAULT_FLAG_WRITE) &&
+	       folio_ref_count(folio) == 1 + folio_nr_pages(folio);
+}
+
+static const char *const swapin_outcome[PMD_ORDER] = {
+	"swapin", NULL, "swapin-16K", "swapin-32K", "swapin-64K", "swapin-128K",
+	"swapin-256K", "swapin-512K", "swapin-1M",
+};
+
+/*
+ * A fault on a swap PTE.  The folio is the swap cache's, or is read in:
+ * on zram, an entry only this PTE holds goes straight into a new folio
+ * (an mTHP when the whole aligned range went out together), otherwise
+ * through the swap cache.  Its PTEs map it again, writable if the page
+ * is certainly ours, and their entries' references are dropped; a write
+ * to a page that may be shared goes on to do_wp_page().  Simplification:
+ * no other thread runs, so the PTE cannot change under the fault.
+ */
+vm_fault_t do_swap_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	swp_entry_t entry = pte_to_swp_entry(vmf->orig_pte);
+	struct swap_info_struct *si = swp_swap_info(entry);
+	struct folio *folio, *swapcache;
+	unsigned long address = vmf->address;
+	rmap_t rmap_flags = RMAP_NONE;
+	vm_fault_t ret = 0;
+	int nr_pages = 1, page_idx = 0;
+	struct page *page;
+	bool exclusive;
+	pte_t pte, *ptep;
+
+	KFUNC(vmf->address, NULL);
+	if (is_migration_entry(entry)) {
+		/* a migration entry only exists mid-split */
+		vmf->outcome = "migration entry (not supported yet)";
+		return VM_FAULT_SIGBUS;
+	}
+	VM_BUG_ON(!si);		/* swapoff brings every entry back first */
+	folio = swapcache = swap_cache_get_folio(entry);
+	if (!folio) {
+		if ((si->flags & SWP_SYNCHRONOUS_IO) && __swap_count(entry) == 1)
+			folio = swapin_direct(vmf, &entry);
+		else
+			folio = swapcache = swapin_readahead(entry, vmf);
+		if (!folio)
+			return VM_FAULT_OOM;
+		ret = VM_FAULT_MAJOR;
+		count_vm_event(PGMAJFAULT);
+	}
+	if (folio == swapcache)
+		folio_lock(folio);
+	vmf->outcome = folio == swapcache && !ret ? "swapcache" :
+		       swapin_outcome[folio_order(folio)];
+	vmf->pte = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);
+	ptep = vmf->pte;
+	page = folio_page(folio, 0);
+	if (folio != swapcache) {
+		/* swapin_direct() may have read the whole aligned range */
+		nr_pages = folio_nr_pages(folio);
+		page_idx = swp_offset(pte_to_swp_entry(vmf->orig_pte)) - swp_offset(entry);
+		address -= page_idx * PAGE_SIZE;
+		ptep -= page_idx;
+		exclusive = true;	/* never exposed to the swap cache */
+	} else {
+		/* large folios leave the swap cache before reclaim lets go of them */
+		VM_BUG_ON_FOLIO(folio_test_large(folio), folio);
+		exclusive = pte_swp_exclusive(vmf->orig_pte);
+	}
+	add_mm_counter(mm, MM_ANONPAGES, nr_pages);
+	add_mm_counter(mm, MM_SWAPENTS, -nr_pages);
+	swap_free_nr(entry, nr_pages);
+	if (should_try_to_free_swap(folio, vma, vmf->flags))
+		folio_free_swap(folio);
+	pte = pfn_pte(page_to_pfn(page), vma->vm_page_prot);
+	if (exclusive || folio_ref_count(folio) == 1) {
+		if (vma->vm_flags & VM_WRITE) {
+			pte = pte_mkwrite(pte);
+			if (vmf->flags & FAULT_FLAG_WRITE) {
+				pte = pte_mkdirty(pte);
+				vmf->flags &= ~FAULT_FLAG_WRITE;
+			}
+		}
+		rmap_flags = RMAP_EXCLUSIVE;
+	}
+	folio_ref_add(folio, nr_pages - 1);
+	if (!folio_test_anon(folio))
+		folio_add_new_anon_rmap(folio, vma, address, rmap_flags);
+	else
+		folio_add_anon_rmap_ptes(folio, page, nr_pages, vma, address, rmap_flags);
+	set_ptes(mm, address, ptep, pte, nr_pages);
+	vmf->orig_pte = ptep_get(vmf->pte);
+	folio_unlock(folio);
+	KNOTE("%d pte(s) from %#llx, %s", nr_pages, (unsigned long long)pte_val(pte),
+	      rmap_flags == RMAP_EXCLUSIVE ? "exclusive" : "maybe shared");
+	if (vmf->flags & FAULT_FLAG_WRITE)
+		return ret | do_wp_page(vmf);
+	spin_unlock(vmf->ptl);
+	return ret;
+}
+
 static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 {
 	pte_t entry;
@@ -609,11 +862,8 @@ static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 	}
 	if (!vmf->pte)
 		return do_pte_missing(vmf);
-	if (!pte_present(vmf->orig_pte)) {
-		/* do_swap_page(): a migration entry only exists mid-split */
-		vmf->outcome = "swap entry (not supported yet)";
-		return VM_FAULT_SIGBUS;
-	}
+	if (!pte_present(vmf->orig_pte))
+		return do_swap_page(vmf);
 	vmf->ptl = pte_lockptr(vmf->vma->vm_mm, vmf->pmd);
 	spin_lock(vmf->ptl);
 	entry = vmf->orig_pte;
@@ -789,11 +1039,20 @@ static int zap_present_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
 	return nr;
 }
 
+/* Swap entries hold private anonymous pages: zapped unless the caller spares COWs. */
+static bool should_zap_cows(struct zap_details *details)
+{
+	if (!details || details->reclaim_pt)
+		return true;
+	return details->even_cows;
+}
+
 static int zap_nonpresent_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
-			       pte_t *pte, pte_t ptent, unsigned long addr,
+			       pte_t *pte, pte_t ptent, int max_nr, unsigned long addr,
 			       struct zap_details *details, long *rss, bool *any_skipped)
 {
 	swp_entry_t entry = pte_to_swp_entry(ptent);
+	int nr = 1, i;
 
 	(void)vma;
 	if (is_migration_entry(entry)) {
@@ -804,9 +1063,16 @@ static int zap_nonpresent_ptes(struct mmu_gather *tlb, struct vm_area_struct *vm
 			return 1;
 		}
 		rss[mm_counter(folio)]--;
+	} else {
+		if (!should_zap_cows(details))
+			return 1;
+		nr = swap_pte_batch(pte, max_nr, ptent);
+		rss[MM_SWAPENTS] -= nr;
+		free_swap_and_cache_nr(entry, nr);
 	}
-	pte_clear(tlb->mm, addr, pte);
-	return 1;
+	for (i = 0; i < nr; i++)
+		pte_clear(tlb->mm, addr + i * PAGE_SIZE, pte + i);
+	return nr;
 }
 
 static int do_zap_pte_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
@@ -833,7 +1099,7 @@ static int do_zap_pte_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 	if (pte_present(ptent))
 		return nr + zap_present_ptes(tlb, vma, pte, ptent, max_nr, addr,
 					     details, rss, any_skipped);
-	return nr + zap_nonpresent_ptes(tlb, vma, pte, ptent, addr, details, rss,
+	return nr + zap_nonpresent_ptes(tlb, vma, pte, ptent, max_nr, addr, details, rss,
 					any_skipped);
 }
 
@@ -1220,6 +1486,31 @@ static int copy_present_page(struct vm_area_struct *dst_vma,
 	return 0;
 }
 
+/*
+ * copy_nonpresent_pte(): the child's PTE holds the same swap entry, one
+ * more reference to the slot; an exclusive entry is exclusive no more,
+ * in the parent too.  0, or -ENOMEM when the slot counts no more.
+ */
+static int copy_nonpresent_pte(struct mm_struct *dst_mm, struct mm_struct *src_mm,
+			       pte_t *dst_pte, pte_t *src_pte, unsigned long addr, long *rss)
+{
+	pte_t pte = ptep_get(src_pte);
+
+	KFUNC(addr, NULL);
+	/* migration entries only exist inside a folio split */
+	VM_BUG_ON(is_pte_migration_entry(pte));
+	if (swap_duplicate(pte_to_swp_entry(pte)))
+		return -ENOMEM;
+	if (pte_swp_exclusive(pte)) {
+		pte = pte_swp_clear_exclusive(pte);
+		set_pte_at(src_mm, addr, src_pte, pte);
+	}
+	rss[MM_SWAPENTS]++;
+	set_pte_at(dst_mm, addr, dst_pte, pte);
+	KNOTE("swap entry %#llx shared with the child", (unsigned long long)pte_val(pte));
+	return 0;
+}
+
 /* Write-protect both sides of a COW mapping; the child's copy is old. */
 static void __copy_present_ptes(struct vm_area_struct *dst_vma,
 				struct vm_area_struct *src_vma, pte_t *dst_pte,
@@ -1317,8 +1608,12 @@ again:
 			nr = 1;
 			if (pte_none(ptent))
 				continue;
-			/* No swap; migration entries only exist inside a split. */
-			VM_BUG_ON(!pte_present(ptent));
+			if (!pte_present(ptent)) {
+				ret = copy_nonpresent_pte(dst_mm, src_mm, dst_pte, src_pte, addr, rss);
+				if (ret)
+					break;
+				continue;
+			}
 			ret = copy_present_ptes(dst_vma, src_vma, dst_pte, src_pte, ptent, addr,
 						(end - addr) / PAGE_SIZE, rss, &prealloc);
 			if (ret == -EAGAIN)
@@ -1334,6 +1629,8 @@ again:
 			add_mm_counter(dst_mm, i, rss[i]);
 		spin_unlock(dst_ptl);
 	}
+	if (ret == -ENOMEM)
+		goto oom;
 	if (ret == -EAGAIN) {
 		prealloc = folio_prealloc(src_mm, src_vma, addr);
 		if (!prealloc)

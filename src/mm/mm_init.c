@@ -11,6 +11,7 @@
 #include "memcontrol.h"
 #include "shmem_fs.h"
 #include "slab.h"
+#include "swap.h"
 #include "thp_sysfs.h"
 
 bool swap_migration_ad_supported = true;
@@ -56,6 +57,7 @@ int mm_boot(unsigned long mem_bytes, int nr_nodes)
 	shmem_reset();
 	khugepaged_reset();
 	shrinkers_reset();
+	swap_reset();
 	thp_sysfs_reset();
 	err = mm_machine_init(mem_bytes, nr_nodes);
 	if (err)

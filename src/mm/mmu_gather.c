@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "huge_mm.h"
+#include "swap.h"
 
 void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm)
 {
@@ -63,13 +64,16 @@ void tlb_remove_table(struct mmu_gather *tlb, struct page *table)
 	tlb->tables[tlb->nr_tables++] = table;
 }
 
+/* Drop the mapping references; a folio no longer mapped leaves the swap cache too. */
 static void free_pages_and_swap_cache(struct mmu_gather *tlb)
 {
 	int i;
 
 	KFUNC(0, NULL);
-	for (i = 0; i < tlb->nr; i++)
+	for (i = 0; i < tlb->nr; i++) {
+		free_swap_cache(tlb->folios[i]);
 		folio_put_refs(tlb->folios[i], tlb->refs[i]);
+	}
 	if (tlb->nr)
 		KNOTE("dropped the mapping references of %d folios", tlb->nr);
 	tlb->nr = 0;

@@ -14,6 +14,7 @@
 
 #include "huge_mm.h"
 #include "slab.h"
+#include "swap.h"
 
 /* ---- anon_vma lifetime ---- */
 
@@ -790,8 +791,42 @@ void try_to_migrate(struct folio *folio, int flags)
 }
 
 /*
- * File folios are simply unmapped: the page cache keeps them and a
- * fault maps them again.
+ * An anonymous page's PTE becomes the swap entry of its slot (the folio
+ * is in the swap cache): one more reference to the slot, an exclusive
+ * page leaves an exclusive entry.  False if the page may be pinned.
+ */
+static bool try_to_unmap_anon_pte(struct folio *folio, struct page *subpage,
+				  struct vm_area_struct *vma, unsigned long address,
+				  pte_t *ptep, pte_t pteval)
+{
+	bool anon_exclusive = PageAnonExclusive(subpage);
+	swp_entry_t entry = page_swap_entry(subpage);
+	pte_t swp_pte;
+
+	VM_BUG_ON_FOLIO(!folio_test_swapcache(folio), folio);
+	if (swap_duplicate(entry))
+		return false;
+	if (anon_exclusive && folio_try_share_anon_rmap_pte(folio, subpage)) {
+		swap_free_nr(entry, 1);
+		return false;
+	}
+	add_mm_counter(vma->vm_mm, MM_ANONPAGES, -1);
+	add_mm_counter(vma->vm_mm, MM_SWAPENTS, 1);
+	swp_pte = swp_entry_to_pte(entry);
+	if (anon_exclusive)
+		swp_pte = pte_swp_mkexclusive(swp_pte);
+	set_pte_at(vma->vm_mm, address, ptep, swp_pte);
+	KNOTE("pte %#llx -> swap entry %#llx", (unsigned long long)pte_val(pteval),
+	      (unsigned long long)pte_val(swp_pte));
+	return true;
+}
+
+/*
+ * Unmap @folio from @vma: a PMD mapping is split first (TTU_SPLIT_HUGE_PMD)
+ * and the walk starts again on its PTEs.  A file folio is just
+ * unmapped (the page cache keeps it and a fault maps it again); an
+ * anonymous one in the swap cache leaves swap entries (reclaim).
+ * Returns false to stop the rmap walk when a PTE must stay.
  */
 static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
 			     unsigned long address, void *arg)
@@ -808,7 +843,7 @@ static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
 		pte_t pteval;
 
 		if (!pvmw.pte) {
-			/* A PMD mapping is only met once, and unmap_folio() asks for its split. */
+			/* A PMD mapping is only met once, and both callers ask for its split. */
 			VM_BUG_ON_FOLIO(!(flags & TTU_SPLIT_HUGE_PMD), folio);
 			split_huge_pmd_locked(vma, pvmw.address, pvmw.pmd, false);
 			flags &= ~TTU_SPLIT_HUGE_PMD;
@@ -819,8 +854,17 @@ static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
 		subpage = folio_page(folio, pte_pfn(pteval) - folio_pfn(folio));
 		if (pte_dirty(pteval))
 			folio_set_dirty(folio);
-		add_mm_counter(vma->vm_mm, folio_test_swapbacked(folio) ?
-			       MM_SHMEMPAGES : MM_FILEPAGES, -1);
+		if (folio_test_anon(folio)) {
+			if (!try_to_unmap_anon_pte(folio, subpage, vma, pvmw.address,
+						   pvmw.pte, pteval)) {
+				set_pte_at(vma->vm_mm, pvmw.address, pvmw.pte, pteval);
+				page_vma_mapped_walk_done(&pvmw);
+				return false;
+			}
+		} else {
+			add_mm_counter(vma->vm_mm, folio_test_swapbacked(folio) ?
+				       MM_SHMEMPAGES : MM_FILEPAGES, -1);
+		}
 		folio_remove_rmap_pte(folio, subpage, vma);
 		folio_put(folio);
 	}

@@ -185,6 +185,7 @@ static inline bool is_pte_migration_entry(pte_t pte)
 }
 
 static inline pte_t pte_swp_mkexclusive(pte_t pte) { return pte_set_flags(pte, _PAGE_SWP_EXCLUSIVE); }
+static inline pte_t pte_swp_clear_exclusive(pte_t pte) { return pte_clear_flags(pte, _PAGE_SWP_EXCLUSIVE); }
 static inline bool pte_swp_exclusive(pte_t pte) { return pte_val(pte) & _PAGE_SWP_EXCLUSIVE; }
 static inline pte_t pte_swp_mkuffd_wp(pte_t pte) { return pte_set_flags(pte, _PAGE_SWP_UFFD_WP); }
 static inline bool pte_swp_uffd_wp(pte_t pte) { return pte_val(pte) & _PAGE_SWP_UFFD_WP; }

@@ -5,12 +5,18 @@
  *
  * Only the two THP shrinkers exist here: the deferred split queue (per
  * node and per memcg) and the huge zero folio.
+ *
+ * Below them, page reclaim as MADV_PAGEOUT drives it (reclaim_pages ->
+ * shrink_folio_list): anonymous folios go to swap, see swap.h.  There
+ * is no memory pressure, so no kswapd and no LRU scan.
  */
 #include "huge_mm.h"
 
 #include <string.h>
 
 #include "memcontrol.h"
+#include "rmap.h"
+#include "swap.h"
 
 #define SHRINK_BATCH	128
 
@@ -111,7 +117,7 @@ unsigned long drop_slab(void)
 	return total;
 }
 
-/* ---- MADV_PAGEOUT: reclaim of isolated folios, without swap ---- */
+/* ---- MADV_PAGEOUT: reclaim of isolated folios ---- */
 
 bool folio_isolate_lru(struct folio *folio)
 {
@@ -131,87 +137,157 @@ void folio_putback_lru(struct folio *folio)
 /* activate_locked: the folio stays, now on the active list. */
 static void folio_activate_locked(struct folio *folio)
 {
+	/* Not a candidate for swapping, so reclaim swap space. */
+	if (folio_test_swapcache(folio) && vm_swap_full())
+		folio_free_swap(folio);
 	if (!folio_test_mlocked(folio))
 		folio_set_active(folio);
 }
 
 /*
- * After a split for swap-out, the pieces would each fail to get swap
- * space too: every piece still in use is activated and put back.
+ * split_folio_to_list(): split the locked, isolated @folio into order-0
+ * folios and append the pieces after the first to @list, isolated too,
+ * to go through reclaim in their turn.  A piece the split freed (a
+ * zero-filled page now mapping the shared zero page) is left out.
  */
-static void activate_split_pieces(unsigned long pfn, long nr_pages)
+static int split_folio_to_list(struct folio *folio, struct folio **list, int *nr)
 {
-	unsigned long end = pfn + nr_pages;
+	unsigned long pfn = folio_pfn(folio), end = pfn + folio_nr_pages(folio);
+	int err = split_folio(folio);
 
-	while (pfn < end) {
-		struct folio *folio = (struct folio *)pfn_to_page(pfn);
+	if (err)
+		return err;
+	for (pfn++; pfn < end; pfn++) {
+		struct folio *piece = (struct folio *)pfn_to_page(pfn);
 
-		if (!folio->_refcount) {	/* a zero-filled page the split freed */
-			pfn++;
+		if (!piece->_refcount)
 			continue;
-		}
-		folio_activate_locked(folio);
-		folio_set_lru(folio);
-		pfn += folio_nr_pages(folio);
+		VM_BUG_ON(*nr >= HPAGE_PMD_NR);
+		folio_get(piece);
+		list[(*nr)++] = piece;
 	}
+	return 0;
 }
 
 /*
- * shrink_folio_list() for one isolated folio, as 6.18 runs it without
- * swap: a large folio is split ("fallback to swap normal pages",
- * thp_swpout_fallback) and its pages, like a small folio, are
- * activated: nothing is written out or freed, everything stays mapped
- * (FACTS.md "MADV_PAGEOUT without swap").
+ * __remove_mapping() for a swap cache folio that reclaim has unmapped
+ * and written: frozen at the references of the cache and of reclaim,
+ * it leaves the cache.  False if someone else holds it.
  */
-static void shrink_folio(struct folio *folio)
+static bool __remove_mapping(struct folio *folio)
 {
-	unsigned long pfn = folio_pfn(folio);
-	long nr_pages = folio_nr_pages(folio);
-	int order = folio_order(folio);
+	swp_entry_t entry = folio_swap_entry(folio);
 
+	KFUNC(0, folio);
+	if (!folio_ref_freeze(folio, 1 + folio_nr_pages(folio)))
+		return false;
+	__swap_cache_del_folio(folio);
+	put_swap_folio(folio, entry);
+	return true;
+}
+
+/* pageout(): write the dirty swap cache @folio out; it comes back unlocked. */
+static void pageout(struct folio *folio)
+{
+	KFUNC(0, folio);
+	folio_clear_dirty(folio);
+	swap_writeout(folio);
+}
+
+/*
+ * Get swap space for @folio, splitting it when there is none for a
+ * folio that big ("Fallback to swap normal pages": thp_swpout_fallback).
+ * 0, or -ENOMEM with @folio left whole or split.
+ */
+static int shrink_alloc_swap(struct folio *folio, struct folio **list, int *nr)
+{
+	int order = folio_order(folio);
+	long nr_pages = folio_nr_pages(folio);
+
+	if (!folio_alloc_swap(folio))
+		return 0;
+	if (!folio_test_large(folio) || split_folio_to_list(folio, list, nr))
+		return -ENOMEM;
+	if (nr_pages >= HPAGE_PMD_NR)
+		count_vm_event(THP_SWPOUT_FALLBACK);
+	count_mthp_stat(order, MTHP_STAT_SWPOUT_FALLBACK);
+	KNOTE("no %ld slots in a row: split, swap out 4K pages instead", nr_pages);
+	return folio_alloc_swap(folio);
+}
+
+/*
+ * shrink_folio_list() for one isolated folio: into the swap cache,
+ * unmapped (each PTE becomes the swap entry of its page; a PMD is split
+ * first), written, and freed.  On a swap file the write is still in
+ * flight when reclaim looks again, so this pass leaves the folio in the
+ * swap cache (FACTS.md "Swap").  With no swap device, or no room, a
+ * large folio is split and every piece stays, activated (FACTS.md
+ * "MADV_PAGEOUT without swap").
+ */
+static void shrink_folio(struct folio *folio, struct folio **list, int *nr)
+{
 	KFUNC(0, folio);
 	folio_lock(folio);
 	/* Reclaim of MADV_FREE (not swap-backed) folios is not simulated. */
 	if (!folio_test_anon(folio) || !folio_test_swapbacked(folio) ||
 	    folio_maybe_dma_pinned(folio))
 		goto keep_locked;
-	if (folio_test_large(folio)) {
-		if (!can_split_folio(folio, 1, NULL))
-			goto activate_locked;
-		/* Partially mapped: split right away, the unmapped pages go. */
-		if (!list_empty(&folio->_deferred_list) && folio_test_partially_mapped(folio)) {
-			if (split_folio(folio))
+	if (!folio_test_swapcache(folio)) {
+		if (folio_test_large(folio)) {
+			if (!can_split_folio(folio, 1, NULL))
 				goto activate_locked;
-			goto activate_split;
+			/* Partially mapped: split right away, the unmapped pages go. */
+			if (!list_empty(&folio->_deferred_list) &&
+			    folio_test_partially_mapped(folio) &&
+			    split_folio_to_list(folio, list, nr))
+				goto activate_locked;
 		}
+		if (shrink_alloc_swap(folio, list, nr))
+			goto activate_locked;
+		/* try_to_unmap() would find its PTEs dirty anyway */
+		folio_set_dirty(folio);
 	}
-	/* folio_alloc_swap() fails here: there is no swap device. */
-	if (!folio_test_large(folio))
-		goto activate_locked;
-	if (split_folio(folio))
-		goto activate_locked;
-	if (nr_pages >= HPAGE_PMD_NR)
-		count_vm_event(THP_SWPOUT_FALLBACK);
-	count_mthp_stat(order, MTHP_STAT_SWPOUT_FALLBACK);
-	KNOTE("no swap space: split, swap out 4K pages instead");
-activate_split:
+	if (folio_mapped(folio)) {
+		int flags = TTU_BATCH_FLUSH;
+
+		if (folio_test_pmd_mappable(folio))
+			flags |= TTU_SPLIT_HUGE_PMD;
+		if (folio_test_large(folio))
+			flags |= TTU_SYNC;
+		try_to_unmap(folio, flags);
+		if (folio_mapped(folio))
+			goto activate_locked;
+	}
+	if (folio_test_dirty(folio)) {
+		pageout(folio);
+		/* dirty again: it left the swap cache, no PTE needing the slots */
+		if (!(swap_info->flags & SWP_SYNCHRONOUS_IO) || folio_test_dirty(folio))
+			goto keep;
+		folio_lock(folio);
+	}
+	if (!__remove_mapping(folio))
+		goto keep_locked;
 	folio_unlock(folio);
-	activate_split_pieces(pfn, nr_pages);
-	folio_put(folio);
+	KNOTE("folio pfn %#lx swapped out and freed", folio_pfn(folio));
+	__folio_put(folio);
 	return;
 activate_locked:
 	folio_activate_locked(folio);
 keep_locked:
 	folio_unlock(folio);
+keep:
 	folio_putback_lru(folio);
 }
 
-/* reclaim_pages(): try to write out the folios MADV_PAGEOUT isolated. */
+/*
+ * reclaim_pages(): try to swap out the folios MADV_PAGEOUT isolated.
+ * @folios has room for HPAGE_PMD_NR: a split appends its pieces.
+ */
 void reclaim_pages(struct folio **folios, int nr)
 {
 	int i;
 
 	KFUNC(0, NULL);
 	for (i = 0; i < nr; i++)
-		shrink_folio(folios[i]);
+		shrink_folio(folios[i], folios, &nr);
 }

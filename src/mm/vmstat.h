@@ -13,9 +13,12 @@
 #include "types.h"
 
 #define VM_EVENT_ITEMS(X)						\
+	X(PSWPIN, "pswpin")						\
+	X(PSWPOUT, "pswpout")						\
 	X(PGALLOC_NORMAL, "pgalloc_normal")				\
 	X(PGFREE, "pgfree")						\
 	X(PGFAULT, "pgfault")						\
+	X(PGMAJFAULT, "pgmajfault")					\
 	X(SLABS_SCANNED, "slabs_scanned")				\
 	X(THP_MIGRATION_SUCCESS, "thp_migration_success")		\
 	X(THP_MIGRATION_FAIL, "thp_migration_fail")			\
@@ -41,12 +44,15 @@
 	X(THP_ZERO_PAGE_ALLOC, "thp_zero_page_alloc")			\
 	X(THP_ZERO_PAGE_ALLOC_FAILED, "thp_zero_page_alloc_failed")	\
 	X(THP_SWPOUT, "thp_swpout")					\
-	X(THP_SWPOUT_FALLBACK, "thp_swpout_fallback")
+	X(THP_SWPOUT_FALLBACK, "thp_swpout_fallback")			\
+	X(SWPIN_ZERO, "swpin_zero")					\
+	X(SWPOUT_ZERO, "swpout_zero")
 
 #define NODE_STAT_ITEMS(X)						\
 	X(NR_ANON_MAPPED, "nr_anon_pages")				\
 	X(NR_FILE_MAPPED, "nr_mapped")					\
 	X(NR_FILE_PAGES, "nr_file_pages")				\
+	X(NR_SWAPCACHE, "nr_swapcached")				\
 	X(NR_SHMEM, "nr_shmem")						\
 	X(NR_SHMEM_THPS, "nr_shmem_hugepages")				\
 	X(NR_SHMEM_PMDMAPPED, "nr_shmem_pmdmapped")			\

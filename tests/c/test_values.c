@@ -17,7 +17,7 @@
 #include "mm/huge_mm.h"
 #include "mm/internal.h"
 #include "mm/shmem_fs.h"
-#include "mm/swapops.h"
+#include "mm/swap.h"
 
 static char msg[512];
 
@@ -216,18 +216,31 @@ static void test_table(void)
 	passes("a large munmap (every slot visited)");
 }
 
-/* TODO until check() reads swap: a swap entry is named, not misread. */
+/*
+ * A swapped-out page reads what its slot holds (or its swap cache page):
+ * a value lost on the device is caught, and a swap entry of no device
+ * is named, not misread.
+ */
 static void test_swap_entry(void)
 {
 	unsigned long a = written_thp();
+	unsigned long offset;
 	pte_t *pte, saved;
 
-	split_huge_pmd_address(vma_lookup(current->mm, a), a, false);
-	pte = pte_offset_map(mm_find_pmd(current->mm, a), a);
+	sys_swapon(64UL << 20, false);
+	do_madvise(current->mm, a, PMD_SIZE, MADV_PAGEOUT);
+	shadow_reclaim(current, a, PMD_SIZE);
+	passes("a THP swapped out");
+	pte = pte_offset_map(mm_find_pmd(current->mm, a), a + 5 * PAGE_SIZE);
+	offset = swp_offset(pte_to_swp_entry(*pte));
+	swap_info->data[offset] = 99;
+	caught("reads 99, expected 6", "a value lost on the swap device");
+	swap_info->data[offset] = 6;
 	saved = *pte;
-	*pte = swp_entry_to_pte(swp_entry(0, 1000));
-	caught("cannot read values from swap yet", "a swap entry: not supported yet");
+	*pte = swp_entry_to_pte(swp_entry(0, 1UL << 40));
+	caught("of no swap device", "a swap entry of no device");
 	*pte = saved;
+	passes("the entries restored");
 }
 
 int main(void)
