@@ -553,8 +553,8 @@ const struct thp_command thp_commands[] = {
 	  "the page-table walk for one address",
 	  "Returns { pgd, p4d, pud, pmd, pte } (raw entries, as far as the "
 	  "walk goes; p4d is folded into pgd), level (\"pmd\" or \"pte\": "
-	  "where the leaf is), pfn, huge, migration and flags (the leaf "
-	  "decoded).  Faults nothing.",
+	  "where the leaf is), pfn (swap_offset for a swap entry), huge, "
+	  "migration and flags (the leaf decoded).  Faults nothing.",
 	  "walk(mmap(\"4K\"))", CMD_PROMPT },
 	{ "write", cmd_write, "addr, value", "nothing",
 	  "store a value in a page",

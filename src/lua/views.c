@@ -150,6 +150,9 @@ static struct page *arg_page(lua_State *L, int arg, const char *cmd,
 		return pfn_to_page(pmd_pfn(__pmd(w.pmd)) + ((addr & ~PMD_MASK) >> PAGE_SHIFT));
 	if (w.level == 4 && pte_present(__pte(w.pte)))
 		return pfn_to_page(pte_pfn(__pte(w.pte)));
+	if (w.level == 4 && is_swap_pte(__pte(w.pte)) && !is_pte_migration_entry(__pte(w.pte)))
+		thp_errorf(L, "%s: %#lx is swapped out (swap offset %#llx): fault it back first",
+			   cmd, addr, (unsigned long long)swp_offset(pte_to_swp_entry(__pte(w.pte))));
 	thp_errorf(L, "%s: nothing is mapped at %#lx yet (fault it first)", cmd, addr);
 	return NULL;
 }
@@ -341,15 +344,17 @@ static int walk_tostring(lua_State *L)
 	}
 	lua_getfield(L, 1, "level");
 	lua_getfield(L, 1, "pfn");
+	lua_getfield(L, 1, "swap_offset");
 	luaL_addstring(&b, "\nleaf at ");
-	luaL_addstring(&b, lua_tostring(L, -2) ? lua_tostring(L, -2) : "none");
-	if (!lua_isnil(L, -1)) {
+	luaL_addstring(&b, lua_tostring(L, -3) ? lua_tostring(L, -3) : "none");
+	if (!lua_isnil(L, -2) || !lua_isnil(L, -1)) {
 		char line[64];
 
-		snprintf(line, sizeof(line), ", pfn %#llx", (unsigned long long)lua_tointeger(L, -1));
+		snprintf(line, sizeof(line), lua_isnil(L, -1) ? ", pfn %#llx" : ", swap offset %#llx",
+			 (unsigned long long)lua_tointeger(L, lua_isnil(L, -1) ? -2 : -1));
 		luaL_addstring(&b, line);
 	}
-	lua_pop(L, 2);
+	lua_pop(L, 3);
 	luaL_pushresult(&b);
 	return 1;
 }
@@ -388,11 +393,15 @@ int cmd_walk(lua_State *L)
 	(void)level_names;
 	if (level) {
 		thp_setstr(L, "level", level);
+		swp_entry_t e = __val_to_swp_entry(leaf & ~_PAGE_SWP_FLAGS);
+
 		if (leaf & (_PAGE_PRESENT | _PAGE_PSE | _PAGE_PROTNONE))
 			thp_setint(L, "pfn", (long long)(huge ? pmd_pfn(__pmd(leaf)) +
 					    ((addr & ~PMD_MASK) >> PAGE_SHIFT) : pte_pfn(__pte(leaf))));
+		else if (is_migration_entry(e))
+			thp_setint(L, "pfn", (long long)swp_offset_pfn(e));
 		else
-			thp_setint(L, "pfn", (long long)swp_offset_pfn(__val_to_swp_entry(leaf & ~_PAGE_SWP_FLAGS)));
+			thp_setint(L, "swap_offset", (long long)swp_offset(e));
 		thp_setbool(L, "migration", is_migration_entry(__val_to_swp_entry(leaf & ~_PAGE_SWP_FLAGS)) &&
 			    !(leaf & (_PAGE_PRESENT | _PAGE_PSE)));
 	}

@@ -40,7 +40,7 @@ static void __swap_writepage(struct folio *folio)
 	for (i = 0; i < folio_nr_pages(folio); i++)
 		si->data[offset + i] = page_value(folio_page(folio, i));
 	count_swpout_vm_event(folio);
-	KNOTE("%ld pages written at offset %#lx", folio_nr_pages(folio), offset);
+	KNOTE("%ld page(s) written at offset %#lx", folio_nr_pages(folio), offset);
 }
 
 /*
@@ -94,5 +94,5 @@ void swap_read_folio(struct folio *folio, swp_entry_t entry)
 		count_mthp_stat(folio_order(folio), MTHP_STAT_SWPIN);
 	}
 	folio_set_uptodate(folio);
-	KNOTE("%ld pages read from offset %#lx%s", nr, offset, is_zeromap ? " (zeromap)" : "");
+	KNOTE("%ld page(s) read from offset %#lx%s", nr, offset, is_zeromap ? " (zeromap)" : "");
 }

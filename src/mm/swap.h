@@ -43,9 +43,7 @@
 #include "internal.h"
 
 /* swap_info_struct.flags, the kernel's values */
-#define SWP_USED		BIT(0)	/* the device is set up */
 #define SWP_WRITEOK		BIT(1)	/* slots may be allocated */
-#define SWP_SOLIDSTATE		BIT(4)	/* no seeks */
 #define SWP_BLKDEV		BIT(6)	/* a block device: large entries allowed */
 #define SWP_SYNCHRONOUS_IO	BIT(12)	/* I/O completes before it returns */
 
@@ -118,7 +116,7 @@ void free_swap_and_cache_nr(swp_entry_t entry, int nr);
 int __swap_count(swp_entry_t entry);
 bool folio_free_swap(struct folio *folio);
 int swap_pte_batch(pte_t *start_ptep, int max_nr, pte_t pte);
-int swapcache_prepare(swp_entry_t entry, int nr);
+void swapcache_prepare(swp_entry_t entry);
 void swap_zeromap_folio_set(struct folio *folio);
 void swap_zeromap_folio_clear(struct folio *folio);
 int swap_zeromap_batch(swp_entry_t entry, int max_nr, bool *is_zeromap);

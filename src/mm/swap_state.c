@@ -84,8 +84,8 @@ void free_swap_cache(struct folio *folio)
 
 /*
  * __read_swap_cache_async(): a new order-0 folio in the swap cache for
- * @entry, read from the device, with a reference.  NULL if no PTE holds
- * the entry any more, or no memory (or memcg room) for the page.
+ * @entry, read from the device, with a reference.  NULL if there is no
+ * memory (or memcg room) for the page.
  */
 static struct folio *read_swap_cache_async(swp_entry_t entry, struct vm_area_struct *vma,
 					   unsigned long addr)
@@ -96,11 +96,11 @@ static struct folio *read_swap_cache_async(swp_entry_t entry, struct vm_area_str
 	folio = vma_alloc_folio(GFP_HIGHUSER_MOVABLE, 0, vma, addr);
 	if (!folio)
 		return NULL;
-	if (mem_cgroup_swapin_charge_folio(folio, vma->vm_mm, entry) ||
-	    swapcache_prepare(entry, 1)) {
+	if (mem_cgroup_swapin_charge_folio(folio, vma->vm_mm, entry)) {
 		folio_put(folio);
 		return NULL;
 	}
+	swapcache_prepare(entry);
 	folio_lock(folio);
 	folio_set_swapbacked(folio);
 	swap_cache_add_folio(folio, entry);

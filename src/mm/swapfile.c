@@ -15,9 +15,8 @@
 #include "rmap.h"
 
 #define SWAP_MAP_BAD		0x7fff	/* the header slot: never allocated */
-#define TTRS_ANYWAY		0x1	/* reclaim the swap cache folio whatever holds it */
-#define TTRS_UNMAPPED		0x2	/* ... if no page table maps it */
-#define TTRS_FULL		0x4	/* ... if swap is more than half full */
+#define TTRS_UNMAPPED		0x2	/* reclaim the swap cache folio if no page table maps it */
+#define TTRS_FULL		0x4	/* ... or if swap is more than half full */
 
 struct swap_info_struct *swap_info;
 
@@ -90,7 +89,7 @@ int sys_swapon(unsigned long bytes, bool file)
 	si->max = max;
 	si->pages = max - 1;
 	si->prio = -2;
-	si->flags = SWP_USED | SWP_WRITEOK | SWP_SOLIDSTATE;
+	si->flags = SWP_WRITEOK;
 	if (!file)
 		si->flags |= SWP_BLKDEV | SWP_SYNCHRONOUS_IO;
 	si->name = file ? "/swapfile" : "/dev/zram0";
@@ -319,7 +318,7 @@ static void __try_to_reclaim_swap(struct swap_info_struct *si, unsigned long off
 
 	if (!folio)
 		return;
-	if (!(flags & TTRS_ANYWAY) && !((flags & TTRS_UNMAPPED) && !folio_mapped(folio)) &&
+	if (!((flags & TTRS_UNMAPPED) && !folio_mapped(folio)) &&
 	    !((flags & TTRS_FULL) && vm_swap_full()))
 		return;
 	folio_get(folio);
@@ -364,27 +363,16 @@ int swap_pte_batch(pte_t *start_ptep, int max_nr, pte_t pte)
 	return nr;
 }
 
-/*
- * The slot of @entry gets its cache mark for a folio being read in.
- * 0, -ENOENT (no PTE holds it any more), -EEXIST (already cached).
- */
-int swapcache_prepare(swp_entry_t entry, int nr)
+/* The slot of @entry, which PTEs hold and no folio caches, gets its cache mark. */
+void swapcache_prepare(swp_entry_t entry)
 {
-	struct swap_info_struct *si = swp_swap_info(entry);
-	int i;
+	unsigned short *map = &swp_swap_info(entry)->swap_map[swp_offset(entry)];
 
-	for (i = 0; i < nr; i++) {
-		unsigned short map = si->swap_map[swp_offset(entry) + i];
-
-		if (map & SWAP_HAS_CACHE)
-			return -EEXIST;
-		if (!map)
-			return -ENOENT;
-	}
-	for (i = 0; i < nr; i++)
-		si->swap_map[swp_offset(entry) + i] |= SWAP_HAS_CACHE;
-	return 0;
+	VM_BUG_ON((*map & SWAP_HAS_CACHE) || !*map);
+	*map |= SWAP_HAS_CACHE;
 }
+
+/* ---- the zeromap: slots written as zero-filled pages ---- */
 
 static bool zeromap_test(struct swap_info_struct *si, unsigned long offset)
 {
@@ -406,8 +394,6 @@ u64 swp_entry_value(swp_entry_t entry)
 		return page_value(folio_page(folio, offset - swp_offset(folio_swap_entry(folio))));
 	return zeromap_test(si, offset) ? 0 : si->data[offset];
 }
-
-/* ---- the zeromap: slots written as zero-filled pages ---- */
 
 static void zeromap_assign(struct swap_info_struct *si, unsigned long offset, bool zero)
 {

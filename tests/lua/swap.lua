@@ -123,6 +123,9 @@ t.is(kinds(a, "2M"), { "swapx512" }, "dump_pagetable: one run of 512 swap entrie
 t.like(dump_pagetable { addr = a, len = "2M", format = "dot" }, "swap slot 0x200",
 	"the DOT drawing shows the slots")
 t.ok(has(walk(a).flags, "exclusive"), "the swap PTE of an exclusive page is exclusive")
+t.is({ walk(a).swap_offset, walk(a).pte }, { 512, 0x07fffffffffbfe08 },
+	"walk: offset 512, stored inverted in bits 58..9, exclusive in bit 3")
+t.raises(function() folio(a) end, "is swapped out (swap offset 0x200)", "folio() of a swapped-out page")
 step("pageout of a THP to zram")
 
 -- FACTS.md "Swap", zram, "Read fault on page 3".
