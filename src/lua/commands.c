@@ -63,7 +63,9 @@ const struct thp_command thp_commands[] = {
 	  "every page the page tables map (a swapped-out one as its slot "
 	  "or swap cache page holds it), every page of every page cache "
 	  "and every written page (one nothing maps reads 0); a page freed "
-	  "by \"free\" that \"pageout\" then ran over may read 0 instead.  "
+	  "by \"free\" that \"pageout\" then ran over may read 0 instead, "
+	  "and so may a page written past the end of a tmpfs file (through a "
+	  "huge page straddling it), which a split drops.  "
 	  "Raises an error naming the first violation: \"check: pid 2 "
 	  "0x7ffff7e00000 reads 0, expected 42 (written by write)\".",
 	  "check()", CMD_PROMPT },

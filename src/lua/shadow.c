@@ -41,11 +41,12 @@
 #define SV_HOW		3
 #define SV_LAZY		4		/* madvise "free" since: reclaim may discard it */
 #define SV_MAYBE	8		/* ...and reclaim ran over it: reads the value or 0 */
+#define SV_PAST_EOF	16		/* written past EOF: a split of its THP drops it */
 
 struct sv {
 	u64 key;		/* page number or page index; SV_FREE if the slot is empty */
 	u64 value;		/* what a read returns, never 0 */
-	unsigned int how;	/* SV_WRITTEN.. | SV_LAZY | SV_MAYBE */
+	unsigned int how;	/* SV_WRITTEN.. | SV_LAZY | SV_MAYBE | SV_PAST_EOF */
 };
 
 struct svmap {
@@ -363,35 +364,60 @@ void shadow_reset(void)
 	lost = false;
 }
 
+/* How many pages @file's size covers: a page from there on is past EOF. */
+static u64 file_pages(const struct shmem_file *file)
+{
+	return end_page(0, (unsigned long)file->i_size);
+}
+
+/* The table that says what @addr of @t reads, and its key there. */
+static struct svmap *record_of(struct task_struct *t, struct vm_area_struct *vma,
+			       unsigned long addr, bool create, u64 *key)
+{
+	if (vma->vm_file) {
+		*key = linear_page_index(vma, addr);
+		return file_map(vma->vm_file, create);
+	}
+	*key = first_page(addr);
+	return proc_map(t, create);
+}
+
+/*
+ * A write past EOF succeeds where a tmpfs THP straddling EOF is mapped
+ * by its PMD (6.18 keeps that exception for shmem), but lasts only as
+ * long as the THP: a split drops the pages past EOF.
+ */
 void shadow_write(struct task_struct *t, unsigned long addr, u64 value)
 {
 	struct vm_area_struct *vma = vma_lookup(t->mm, addr);
+	unsigned int how = SV_WRITTEN;
 	struct svmap *m;
+	u64 key;
 
-	if (!vma)
+	if (!vma || !(m = record_of(t, vma, addr, true, &key)))
 		return;
-	if (vma->vm_file) {
-		m = file_map(vma->vm_file, true);
-		if (m)
-			sv_put(m, linear_page_index(vma, addr), value, SV_WRITTEN);
-		return;
-	}
-	m = proc_map(t, true);
-	if (m)
-		sv_put(m, addr >> PAGE_SHIFT, value, SV_WRITTEN);
+	if (vma->vm_file && key >= file_pages(vma->vm_file))
+		how |= SV_PAST_EOF;
+	sv_put(m, key, value, how);
 }
 
 void shadow_read(struct task_struct *t, unsigned long addr, u64 value)
 {
-	struct svmap *m = proc_map(t, false);
-	struct sv *e = sv_find(m, addr >> PAGE_SHIFT);
+	struct vm_area_struct *vma = vma_lookup(t->mm, addr);
+	struct svmap *m;
+	struct sv *e;
+	u64 key;
 
-	if (!e || !(e->how & SV_MAYBE))
+	if (!vma || !(m = record_of(t, vma, addr, false, &key)) || !(e = sv_find(m, key)) ||
+	    !(e->how & (SV_MAYBE | SV_PAST_EOF)))
 		return;
-	if (value == 0)
-		sv_del(m, e->key);		/* discarded: 0 until written */
-	else if (value == e->value)
+	if (value == 0) {
+		sv_del(m, key);			/* discarded or dropped: 0 until written */
+	} else if (value == e->value) {
 		e->how &= ~SV_MAYBE;		/* still there, still lazyfree */
+		if (vma->vm_file && key < file_pages(vma->vm_file))
+			e->how &= ~SV_PAST_EOF;	/* and the file has grown over it */
+	}
 }
 
 void shadow_unmap(struct task_struct *t, unsigned long start, unsigned long len)
@@ -514,7 +540,7 @@ static bool accepts(const struct sv *e, u64 got)
 {
 	if (!e)
 		return got == 0;
-	return got == e->value || (got == 0 && (e->how & SV_MAYBE));
+	return got == e->value || (got == 0 && (e->how & (SV_MAYBE | SV_PAST_EOF)));
 }
 
 /* "42 (written by write)": what @e says a read returns, and why. */
@@ -528,6 +554,9 @@ static const char *expected(const struct sv *e, char *buf, size_t len)
 	else if (e->how & SV_MAYBE)
 		snprintf(buf, len, "%lld or 0 (%s; freed by madvise \"free\", then reclaimed)",
 			 (long long)e->value, how[e->how & SV_HOW]);
+	else if (e->how & SV_PAST_EOF)
+		snprintf(buf, len, "%lld or 0 (%s past the end of the file, which a split of "
+			 "its huge page drops)", (long long)e->value, how[e->how & SV_HOW]);
 	else
 		snprintf(buf, len, "%lld (%s%s)", (long long)e->value, how[e->how & SV_HOW],
 			 e->how & SV_LAZY ? "; freed by madvise \"free\", not reclaimed since" : "");

@@ -16,7 +16,9 @@
  * A page absent from the record reads 0.  After madvise "free" a page
  * is lazily freed: once reclaim ran over it (madvise "pageout") it may
  * read its value or 0, as the kernel may have discarded it; a read
- * tells which, a write makes it an ordinary page again.
+ * tells which, a write makes it an ordinary page again.  So does a page
+ * written past the end of a tmpfs file (through a huge page straddling
+ * it, mapped by its PMD): a split of that huge page drops it.
  *
  * Pure C over src/mm/, without Lua: the bindings and the C tests use it.
  */

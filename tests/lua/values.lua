@@ -224,6 +224,22 @@ a = mmap("4M", { file = "/mnt/f", shared = true })
 t.is(read(a + 11 * P), 0x900 + 11, "mapped again: the same values")
 munmap(a, "4M")
 
+-- A THP straddling EOF stays mapped by its PMD (6.18 keeps that for
+-- tmpfs, mm/memory.c finish_fault), so a write past EOF succeeds; a
+-- split of the THP drops the pages past EOF, and the value with them.
+a = mmap("4M", { file = "/mnt/g", shared = true })
+truncate("/mnt/g", 3 * MB + 100)
+write(a + 2 * MB, 1)
+t.is(walk(a + 2 * MB).level, "pmd", "a THP across EOF, mapped by its PMD")
+write(a + 3 * MB + 2 * P, 7)
+t.is(read(a + 3 * MB + 2 * P), 7, "a write past EOF succeeds")
+step("a write past EOF")
+t.is(split_folio(a + 2 * MB), 0, "the THP split")
+t.raises(function() read(a + 3 * MB + 2 * P) end, "SIGBUS", "past EOF: dropped")
+t.is(read(a + 2 * MB), 1, "the page inside EOF keeps its value")
+step("the split dropped the page past EOF")
+munmap(a, "4M")
+
 -- Shared anonymous memory: shared over fork; gone with its last mapping.
 a = mmap("2M", { shared = true })
 fill(a, 512, 0xa00)
