@@ -559,6 +559,8 @@ static unsigned long swapoff_pages_needed(struct swap_info_struct *si,
  * swapoff(2): stop allocating, swap everything in (try_to_unuse) and
  * take the device away.  0, -EINVAL (none on), -ENOMEM (the pages or a
  * memcg's memory.max cannot take them: nothing is changed).
+ * Simplification: the kernel finds out half-way and leaves what it
+ * swapped in; thpsh counts first, so a refused swapoff changes nothing.
  */
 int sys_swapoff(void)
 {

@@ -420,6 +420,15 @@ unpin(a)
 step("pin of a swapped-out page")
 munmap(a, "2M")
 
+-- Shmem pages would go to swap through shmem_writeout: not simulated, refused.
+local sh = mmap("2M", { shared = true })
+write(sh, 1)
+t.raises(function() madvise(sh, "2M", "pageout") end, "pageout\" of shmem pages to swap is not supported yet",
+	"pageout of shared memory with swap on")
+t.is(read(sh), 1, "nothing changed")
+step("the refused shmem pageout")
+munmap(sh, "2M")
+
 -- ---- swapoff ---------------------------------------------------------
 
 -- FACTS.md "Swap", zram, "swapoff with a THP's 512 pages swapped out".
