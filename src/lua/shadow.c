@@ -508,9 +508,11 @@ void shadow_exit(int pid)
 	forget_dead_files();
 }
 
-void shadow_truncate(struct shmem_file *file, long long size)
+void shadow_truncate(struct shmem_file *file, long long old_size, long long new_size)
 {
-	sv_take(file_map(file, false), end_page(0, (unsigned long)size), SV_FREE, NULL, NULL);
+	if (new_size < old_size)
+		sv_take(file_map(file, false), end_page(0, (unsigned long)new_size), SV_FREE,
+			NULL, NULL);
 }
 
 /* ---- check() ---- */

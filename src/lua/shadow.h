@@ -70,8 +70,12 @@ void shadow_fork(struct task_struct *parent, struct task_struct *child);
 /* Process @pid exited. */
 void shadow_exit(int pid);
 
-/* truncate(file, size): the pages from ceil(size / 4K) on read 0 from now on. */
-void shadow_truncate(struct shmem_file *file, long long size);
+/*
+ * truncate(file, size) took @file from @old_size to @new_size bytes:
+ * shrinking drops the pages from ceil(@new_size / 4K) on; growing drops
+ * nothing (a page written past the old end may still be there).
+ */
+void shadow_truncate(struct shmem_file *file, long long old_size, long long new_size);
 
 /*
  * Compare the record with the machine at rest: every page the page

@@ -93,17 +93,19 @@ int cmd_truncate(lua_State *L)
 {
 	struct shmem_file *file;
 	lua_Integer len;
+	long long old_size;
 	int err;
 
 	thp_task(L);
 	file = check_file(L, 1, "truncate");
 	len = thp_checksize(L, 2, "truncate");
 	thp_check_mutable(L, "truncate");
+	old_size = file->i_size;
 	err = shmem_setattr_size(file, len);
 	if (err)
 		return thp_errorf(L, "truncate: %s: length %lld refused (%s)", file->name,
 				  (long long)len, thp_errname(err));
-	shadow_truncate(file, len);
+	shadow_truncate(file, old_size, len);
 	return 0;
 }
 

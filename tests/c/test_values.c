@@ -193,7 +193,7 @@ static void test_file(void)
 	passes("unmapped: the page cache keeps the value");
 	shmem_setattr_size(file, PAGE_SIZE);
 	caught("index 0x2 reads 0, expected 3", "truncated behind the record's back");
-	shadow_truncate(file, PAGE_SIZE);
+	shadow_truncate(file, 2 * PMD_SIZE, PAGE_SIZE);
 	passes("truncate, recorded");
 }
 
