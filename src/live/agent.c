@@ -20,6 +20,10 @@
  * simulation places them below an empty mmap_base, and never merges
  * them with a mapping the script did not make.
  *
+ * The agents stay on the CPU the first one started on, as the simulation
+ * has one CPU: what MADV_FREE leaves in a CPU's lru_lazyfree batch is
+ * drained by the next MADV_FREE or MADV_PAGEOUT on that CPU only.
+ *
  * An agent exits at end of file on its socket: when thpsh exits, or
  * dies, its agents go too.
  */
@@ -28,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/io_uring.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -539,6 +544,17 @@ static int agent_attach(struct live_agent *a, pid_t pid, int chan)
 	return 0;
 }
 
+/* Bind to the CPU we run on (best effort); forked agents inherit it. */
+static void one_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu < 0 ? 0 : cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 int live_agent_spawn(struct live_agent *a)
 {
 	int sv[2];
@@ -554,6 +570,7 @@ int live_agent_spawn(struct live_agent *a)
 		return -errno;
 	}
 	if (pid == 0) {
+		one_cpu();
 		agent_signals();
 		agent_fds(sv[1]);
 		own_memory();

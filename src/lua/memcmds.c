@@ -192,21 +192,6 @@ static const int advice_values[] = {
 	MADV_KEEPONFORK
 };
 
-/* Pageout would discard MADV_FREE'd (no longer swap-backed) folios: not simulated. */
-static void check_no_lazyfree(lua_State *L, struct mm_struct *mm, unsigned long addr,
-			      unsigned long len)
-{
-	unsigned long a;
-
-	for (a = addr; a < addr + len; a += PAGE_SIZE) {
-		struct folio *folio = mapped_folio(mm, a);
-
-		if (folio && folio_test_anon(folio) && !folio_test_swapbacked(folio))
-			thp_errorf(L, "madvise: %#lx was freed with \"free\" (lazyfree): "
-				   "pageout of lazyfree memory is not supported yet", a);
-	}
-}
-
 /*
  * "free" and "remove" act VMA by VMA and fail at the first that does
  * not fit: refuse before the first instead, so that nothing changes.
@@ -300,10 +285,8 @@ int cmd_madvise(lua_State *L)
 	check_mapped(L, t->mm, addr, len, "madvise");
 	if (advice == MADV_COLLAPSE)
 		return thp_madvise_collapse(L, t->mm, addr, len);
-	if (advice == MADV_PAGEOUT) {
-		check_no_lazyfree(L, t->mm, addr, len);
+	if (advice == MADV_PAGEOUT)
 		check_no_shmem_swapout(L, t->mm, addr, len);
-	}
 	check_advice_vmas(L, t->mm, addr, len, advice);
 	swapped = advice == MADV_FREE ? swapped_pages(t->mm, addr, len) : NULL;
 	err = do_madvise(t->mm, addr, len, advice);

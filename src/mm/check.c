@@ -4,9 +4,9 @@
  *
  * The page tables of every process are walked to count, for each page,
  * the PTEs and PMDs that map it, and the GUP pins recorded on gup_pins
- * are counted too; then every frame is visited and its struct page
- * compared with the counts: mapcounts, refcounts (one per mapping, plus
- * pins), _pincount, the large-folio counters, the rmap (anon_vma and
+ * and the folios waiting in the lru_lazyfree batch are counted too; then
+ * every frame is visited and its struct page compared with the counts:
+ * mapcounts, refcounts (one per mapping, plus pins and batch), _pincount, the large-folio counters, the rmap (anon_vma and
  * index), the counters of /proc/vmstat and the mTHP stats, the page
  * tables themselves (none leaked, deposits matching THPs), the buddy
  * allocator and the deferred split queues.  The page cache of every
@@ -36,6 +36,7 @@ struct check {
 	int *pte_maps;		/* per pfn: PTEs mapping it */
 	int *pmd_maps;		/* per head pfn: PMDs mapping the folio */
 	int *pins;		/* per pfn: FOLL_PIN pins recorded on gup_pins */
+	unsigned char *batched;	/* per pfn: references the lru_lazyfree batch holds */
 	long pinned[MAX_NUMNODES];	/* expected nr_foll_pin_acquired - _released */
 	unsigned char *is_table;	/* per pfn: a reachable or deposited table */
 	long anon_mapped[MAX_NUMNODES];	/* expected NR_ANON_MAPPED */
@@ -403,14 +404,16 @@ static int check_folio(struct check *c, struct folio *folio)
 				    pfn, folio->_nr_pages_mapped,
 				    pages_mapped + (pmds ? ENTIRELY_MAPPED : 0));
 	}
-	expected_ref = ptes + pmds + pins * (folio_test_large(folio) ? 1 : GUP_PIN_COUNTING_BIAS);
+	expected_ref = ptes + pmds + pins * (folio_test_large(folio) ? 1 : GUP_PIN_COUNTING_BIAS) +
+		       c->batched[pfn];
 	/* a page cache holds nr_pages references (none once truncated under a pin) */
 	if ((!folio_test_anon(folio) && folio->mapping) || folio_test_swapcache(folio))
 		expected_ref += nr;
 	if (folio->_refcount != expected_ref)
 		return fail(c, "folio pfn %#lx: refcount %d, expected %d (mappings%s)",
 			    pfn, folio->_refcount, expected_ref,
-			    folio_test_anon(folio) ? " + pins" : " + pins + page cache");
+			    folio_test_anon(folio) ? " + pins + lru_lazyfree batch" :
+			    " + pins + page cache");
 	if (folio_test_locked(folio))
 		return fail(c, "folio pfn %#lx left locked", pfn);
 	if (folio_test_swapcache(folio) && check_swapcache_folio(c, folio))
@@ -737,6 +740,29 @@ static int count_pins(struct check *c)
 	return 0;
 }
 
+/*
+ * The lru_lazyfree batch: fewer than PAGEVEC_SIZE small anonymous folios
+ * in use, each holding one reference there.
+ */
+static int count_batched(struct check *c)
+{
+	unsigned int i;
+
+	if (lru_lazyfree.nr >= PAGEVEC_SIZE)
+		return fail(c, "lru_lazyfree batch holds %u folios, but moves at %d",
+			    lru_lazyfree.nr, PAGEVEC_SIZE);
+	for (i = 0; i < lru_lazyfree.nr; i++) {
+		struct folio *folio = lru_lazyfree.folios[i];
+		unsigned long pfn = folio_pfn(folio);
+
+		if (PageTail(page_folio_page(folio)) || folio->_refcount <= 0 ||
+		    folio_test_large(folio) || !folio_test_anon(folio))
+			return fail(c, "lru_lazyfree batch holds a bad folio pfn %#lx", pfn);
+		c->batched[pfn]++;
+	}
+	return 0;
+}
+
 int mm_check(char *msg, size_t len)
 {
 	struct check c = { .msg = msg, .len = len };
@@ -748,9 +774,10 @@ int mm_check(char *msg, size_t len)
 	c.pmd_maps = calloc(max_pfn, sizeof(int));
 	c.is_table = calloc(max_pfn, 1);
 	c.pins = calloc(max_pfn, sizeof(int));
+	c.batched = calloc(max_pfn, 1);
 	c.cached = calloc(max_pfn, 1);
 	c.swap_ptes = calloc(swap_info ? swap_info->max : 1, sizeof(int));
-	if (!c.pte_maps || !c.pmd_maps || !c.is_table || !c.pins || !c.cached || !c.swap_ptes) {
+	if (!c.pte_maps || !c.pmd_maps || !c.is_table || !c.pins || !c.batched || !c.cached || !c.swap_ptes) {
 		snprintf(msg, len, "out of host memory");
 		goto out;
 	}
@@ -763,7 +790,7 @@ int mm_check(char *msg, size_t len)
 			goto out;
 	if (khugepaged_check(msg, len))
 		goto out;
-	if (count_pins(&c) || check_page_caches(&c))
+	if (count_pins(&c) || count_batched(&c) || check_page_caches(&c))
 		goto out;
 	if (check_frames(&c, &nr_free) || check_counters(&c) || check_swap(&c))
 		goto out;
@@ -773,6 +800,7 @@ out:
 	free(c.pmd_maps);
 	free(c.is_table);
 	free(c.pins);
+	free(c.batched);
 	free(c.cached);
 	free(c.swap_ptes);
 	return ret;

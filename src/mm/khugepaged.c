@@ -1212,6 +1212,7 @@ unsigned int khugepaged_do_scan(unsigned int pages)
 	enum scan_result result = SCAN_SUCCEED;
 
 	KFUNC(0, NULL);
+	lru_add_drain_all();
 	while (progress < pages) {
 		spin_lock(&khugepaged_mm_lock);
 		if (!khugepaged_scan.mm_slot)
@@ -1289,6 +1290,8 @@ int madvise_collapse(struct vm_area_struct *vma, unsigned long start, unsigned l
 	}
 	if (!vma_is_anonymous(vma))
 		return -ENOTSUP;
+	/* folios waiting in a CPU's batch hold a reference: SCAN_PAGE_COUNT */
+	lru_add_drain_all();
 	hstart = ALIGN(start, HPAGE_PMD_SIZE);
 	hend = ALIGN_DOWN(end, HPAGE_PMD_SIZE);
 	for (addr = hstart; addr < hend; addr += HPAGE_PMD_SIZE) {

@@ -8,7 +8,9 @@
  * -> zap_pte_range -> deferred_split_folio.  MADV_FREE and MADV_PAGEOUT
  * walk the PMDs: a THP wholly inside the range is handled whole, a THP
  * only partly inside is split first (FACTS.md "MADV_FREE",
- * "MADV_PAGEOUT without swap", "Swap").  MADV_COLLAPSE is madvise_collapse()
+ * "MADV_PAGEOUT without swap", "Swap").  Both drain this CPU's LRU
+ * batches first; the other commands do not (FACTS.md "MADV_FREE then
+ * MADV_PAGEOUT").  MADV_COLLAPSE is madvise_collapse()
  * of khugepaged.c.
  */
 #include "internal.h"
@@ -128,9 +130,10 @@ static int madvise_free_swap_ptes(struct mm_struct *mm, pte_t *pte, pte_t ptent,
 
 /*
  * MADV_FREE of the PTEs of [addr, end): each folio mapped only here
- * becomes lazily freeable, its PTEs clean and old; swapped-out pages
- * are dropped at once, slots and all.  No memory pressure here, so no
- * lazily freeable page is discarded afterwards.
+ * becomes lazily freeable, its PTEs clean and old (a small folio
+ * through the lru_lazyfree batch); swapped-out pages are dropped at
+ * once, slots and all.  Reclaim (MADV_PAGEOUT) discards what is still
+ * clean then.
  */
 static void madvise_free_pte_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 				   pmd_t *pmd, unsigned long addr, unsigned long end)
@@ -192,6 +195,7 @@ static int madvise_free_single_vma(struct vm_area_struct *vma, unsigned long sta
 	KFUNC(start, NULL);
 	if (!vma_is_anonymous(vma))
 		return -EINVAL;
+	lru_add_drain();
 	tlb_gather_mmu(&tlb, vma->vm_mm);
 	walk_pmds(&tlb, vma, start, end, madvise_free_pte_range);
 	tlb_finish_mmu(&tlb);
@@ -289,6 +293,8 @@ static int madvise_pageout(struct vm_area_struct *vma, unsigned long start,
 	KFUNC(start, NULL);
 	if (vma->vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))
 		return -EINVAL;
+	/* what MADV_FREE left in the batch becomes lazyfree first */
+	lru_add_drain();
 	tlb_gather_mmu(&tlb, vma->vm_mm);
 	walk_pmds(&tlb, vma, start, end, madvise_cold_or_pageout_pte_range);
 	tlb_finish_mmu(&tlb);

@@ -215,8 +215,26 @@ static inline void folio_ref_unfreeze(struct folio *folio, int count)
 
 void __folio_put(struct folio *folio);
 void folio_put_refs(struct folio *folio, int refs);
-void folio_mark_lazyfree(struct folio *folio);
 void folio_mark_accessed(struct folio *folio);
+
+/* A per-CPU batch of folios on their way between LRU lists (pagevec.h). */
+#define PAGEVEC_SIZE	31
+struct folio_batch {
+	unsigned int nr;			/* folios in it */
+	struct folio *folios[PAGEVEC_SIZE];	/* each holding a reference */
+};
+
+extern struct folio_batch lru_lazyfree;
+void lru_lazyfree_reset(void);
+void folio_mark_lazyfree(struct folio *folio);
+void lru_add_drain(void);
+void lru_add_drain_all(void);
+
+/* MADV_FREE'd: anonymous but no longer swap-backed. */
+static inline bool folio_test_lazyfree(const struct folio *folio)
+{
+	return folio_test_anon(folio) && !folio_test_swapbacked(folio);
+}
 
 static inline void folio_put(struct folio *folio)
 {

@@ -52,6 +52,7 @@ int mm_boot(unsigned long mem_bytes, int nr_nodes)
 	mm_machine_destroy();
 	fork_reset();
 	gup_reset();
+	lru_lazyfree_reset();
 	mem_cgroup_reset();
 	thp_reset();
 	shmem_reset();

@@ -821,12 +821,90 @@ static bool try_to_unmap_anon_pte(struct folio *folio, struct page *subpage,
 	return true;
 }
 
+/* get_and_clear_ptes(): clear @nr PTEs; the first, with the dirty and young bits of all. */
+static pte_t get_and_clear_ptes(struct mm_struct *mm, unsigned long addr, pte_t *ptep,
+				unsigned int nr)
+{
+	pte_t pte = ptep_get_and_clear(mm, addr, ptep);
+	unsigned int i;
+
+	for (i = 1; i < nr; i++) {
+		pte_t next = ptep_get_and_clear(mm, addr + i * PAGE_SIZE, ptep + i);
+
+		if (pte_dirty(next))
+			pte = pte_mkdirty(pte);
+		if (pte_young(next))
+			pte = pte_mkyoung(pte);
+	}
+	return pte;
+}
+
+/*
+ * folio_unmap_pte_batch(): the PTEs from @pvmw's on that map a large
+ * lazyfree folio in a row, within one page table and the VMA, go at once.
+ * (The kernel's batch also stops where the soft-dirty bit changes.)
+ */
+static unsigned int folio_unmap_pte_batch(struct folio *folio, struct page_vma_mapped_walk *pvmw,
+					  pte_t pte)
+{
+	unsigned long end = pmd_addr_end(pvmw->address, pvmw->vma->vm_end);
+
+	if (!folio_test_large(folio))
+		return 1;
+	return folio_pte_batch(folio, pvmw->pte, pte, (end - pvmw->address) >> PAGE_SHIFT);
+}
+
+/*
+ * The MADV_FREE check of try_to_unmap_one(): the PTEs of a lazyfree
+ * folio at @pvmw (a batch of them for a large one) are cleared, and if
+ * the folio is still clean and nothing but its mappings and reclaim
+ * hold it, its pages are discarded: they leave the process, whose next
+ * touch gets a zero page.  A folio written again since (a dirty PTE) is
+ * swap-backed again; it, and one held by anyone else (a GUP pin), gets
+ * its PTEs back.  *@nr: the PTEs looked at.  False if they stay.
+ */
+static bool try_to_unmap_lazyfree(struct folio *folio, struct page *subpage,
+				  struct page_vma_mapped_walk *pvmw, unsigned int *nr)
+{
+	struct mm_struct *mm = pvmw->vma->vm_mm;
+	unsigned long addr = pvmw->address;
+	int ref_count, map_count;
+	pte_t pteval;
+
+	*nr = folio_unmap_pte_batch(folio, pvmw, ptep_get(pvmw->pte));
+	pteval = get_and_clear_ptes(mm, addr, pvmw->pte, *nr);
+	if (pte_dirty(pteval))
+		folio_set_dirty(folio);
+	ref_count = folio_ref_count(folio);
+	map_count = folio_mapcount(folio);
+	if (folio_test_dirty(folio) || ref_count != 1 + map_count) {
+		set_ptes(mm, addr, pvmw->pte, pteval, *nr);
+		if (folio_test_dirty(folio))
+			folio_set_swapbacked(folio);
+		KNOTE("lazyfree folio pfn %#lx kept: %s", folio_pfn(folio),
+		      folio_test_dirty(folio) ? "written again, swap-backed again" :
+		      "someone else holds a reference");
+		return false;
+	}
+	add_mm_counter(mm, MM_ANONPAGES, -(long)*nr);
+	folio_remove_rmap_ptes(folio, subpage, *nr, pvmw->vma);
+	folio_put_refs(folio, *nr);
+	KNOTE("%u ptes from %#lx cleared: lazyfree pages discarded", *nr, addr);
+	return true;
+}
+
 /*
  * Unmap @folio from @vma: a PMD mapping is split first (TTU_SPLIT_HUGE_PMD)
  * and the walk starts again on its PTEs.  A file folio is just
  * unmapped (the page cache keeps it and a fault maps it again); an
- * anonymous one in the swap cache leaves swap entries (reclaim).
- * Returns false to stop the rmap walk when a PTE must stay.
+ * anonymous one in the swap cache leaves swap entries (reclaim); a
+ * lazyfree one is discarded if still clean.  Returns false to stop the
+ * rmap walk when a PTE must stay.
+ *
+ * 6.18 splits the PMD of a lazyfree THP too, then discards the folio
+ * through its PTEs (FACTS.md "MADV_FREE then MADV_PAGEOUT": thp_split_pmd
+ * +1, no thp_split_page); the newer stored tree discards it by the PMD
+ * (unmap_huge_pmd_locked).
  */
 static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
 			     unsigned long address, void *arg)
@@ -840,6 +918,7 @@ static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
 	KFUNC(address, folio);
 	while (page_vma_mapped_walk(&pvmw)) {
 		struct page *subpage;
+		unsigned int nr;
 		pte_t pteval;
 
 		if (!pvmw.pte) {
@@ -850,8 +929,15 @@ static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
 			page_vma_mapped_walk_restart(&pvmw);
 			continue;
 		}
+		subpage = folio_page(folio, pte_pfn(ptep_get(pvmw.pte)) - folio_pfn(folio));
+		if (folio_test_lazyfree(folio)) {
+			if (!try_to_unmap_lazyfree(folio, subpage, &pvmw, &nr)) {
+				page_vma_mapped_walk_done(&pvmw);
+				return false;
+			}
+			continue;
+		}
 		pteval = ptep_clear_flush(vma, pvmw.address, pvmw.pte);
-		subpage = folio_page(folio, pte_pfn(pteval) - folio_pfn(folio));
 		if (pte_dirty(pteval))
 			folio_set_dirty(folio);
 		if (folio_test_anon(folio)) {

@@ -7,8 +7,9 @@
  * node and per memcg) and the huge zero folio.
  *
  * Below them, page reclaim as MADV_PAGEOUT drives it (reclaim_pages ->
- * shrink_folio_list): anonymous folios go to swap, see swap.h.  There
- * is no memory pressure, so no kswapd and no LRU scan.
+ * shrink_folio_list): anonymous folios go to swap, see swap.h, and
+ * lazyfree ones (MADV_FREE) are discarded.  There is no memory
+ * pressure, so no kswapd and no LRU scan.
  */
 #include "huge_mm.h"
 
@@ -216,23 +217,41 @@ static int shrink_alloc_swap(struct folio *folio, struct folio **list, int *nr)
 }
 
 /*
- * shrink_folio_list() for one isolated folio: into the swap cache,
- * unmapped (each PTE becomes the swap entry of its page; a PMD is split
- * first), written, and freed.  On a swap file the write is still in
- * flight when reclaim looks again, so this pass leaves the folio in the
- * swap cache (FACTS.md "Swap").  With no swap device, or no room, a
- * large folio is split and every piece stays, activated (FACTS.md
- * "MADV_PAGEOUT without swap").
+ * A lazyfree folio that try_to_unmap() could unmap was clean: drop it,
+ * frozen at reclaim's reference (the freeing itself is the caller's).
+ * False if someone else took a reference meanwhile.
+ */
+static bool shrink_lazyfree_folio(struct folio *folio)
+{
+	if (!folio_ref_freeze(folio, 1))
+		return false;
+	count_vm_events(PGLAZYFREED, folio_nr_pages(folio));
+	KNOTE("lazyfree folio pfn %#lx discarded", folio_pfn(folio));
+	return true;
+}
+
+/*
+ * shrink_folio_list() for one isolated folio.  A swap-backed one goes
+ * into the swap cache, is unmapped (each PTE becomes the swap entry of
+ * its page; a PMD is split first), written, and freed; on a swap file
+ * the write is still in flight when reclaim looks again, so this pass
+ * leaves the folio in the swap cache (FACTS.md "Swap").  With no swap
+ * device, or no room, a large folio is split and every piece stays,
+ * activated (FACTS.md "MADV_PAGEOUT without swap").  A lazyfree one
+ * (MADV_FREE) needs no swap: unmapped while still clean it is
+ * discarded; one written again is swap-backed again and stays, active
+ * (FACTS.md "MADV_FREE then MADV_PAGEOUT").
  */
 static void shrink_folio(struct folio *folio, struct folio **list, int *nr)
 {
 	KFUNC(0, folio);
 	folio_lock(folio);
-	/* Reclaim of MADV_FREE (not swap-backed) folios is not simulated. */
-	if (!folio_test_anon(folio) || !folio_test_swapbacked(folio) ||
-	    folio_maybe_dma_pinned(folio))
+	if (!folio_test_anon(folio))
 		goto keep_locked;
-	if (!folio_test_swapcache(folio)) {
+	/* a device may be writing it (a lazyfree one is looked at unmapped) */
+	if (folio_test_swapbacked(folio) && folio_maybe_dma_pinned(folio))
+		goto keep_locked;
+	if (folio_test_swapbacked(folio) && !folio_test_swapcache(folio)) {
 		if (folio_test_large(folio)) {
 			if (!can_split_folio(folio, 1, NULL))
 				goto activate_locked;
@@ -258,6 +277,13 @@ static void shrink_folio(struct folio *folio, struct folio **list, int *nr)
 		if (folio_mapped(folio))
 			goto activate_locked;
 	}
+	if (folio_maybe_dma_pinned(folio))
+		goto activate_locked;
+	if (folio_test_lazyfree(folio)) {
+		if (!shrink_lazyfree_folio(folio))
+			goto keep_locked;
+		goto free_it;
+	}
 	if (folio_test_dirty(folio)) {
 		pageout(folio);
 		/* dirty again: it left the swap cache, no PTE needing the slots */
@@ -267,8 +293,9 @@ static void shrink_folio(struct folio *folio, struct folio **list, int *nr)
 	}
 	if (!__remove_mapping(folio))
 		goto keep_locked;
-	folio_unlock(folio);
 	KNOTE("folio pfn %#lx swapped out and freed", folio_pfn(folio));
+free_it:
+	folio_unlock(folio);
 	__folio_put(folio);
 	return;
 activate_locked:

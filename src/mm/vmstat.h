@@ -17,8 +17,10 @@
 	X(PSWPOUT, "pswpout")						\
 	X(PGALLOC_NORMAL, "pgalloc_normal")				\
 	X(PGFREE, "pgfree")						\
+	X(PGLAZYFREE, "pglazyfree")					\
 	X(PGFAULT, "pgfault")						\
 	X(PGMAJFAULT, "pgmajfault")					\
+	X(PGLAZYFREED, "pglazyfreed")					\
 	X(SLABS_SCANNED, "slabs_scanned")				\
 	X(THP_MIGRATION_SUCCESS, "thp_migration_success")		\
 	X(THP_MIGRATION_FAIL, "thp_migration_fail")			\

@@ -1,8 +1,8 @@
--- todo: the live kernel marks small folios lazyfree through the per-CPU lru_lazyfree batch (31 a time), so smaps shows 992 of 1024 kB and 0 of 4 kB lazyfree when madvise returns; the simulation marks them at once
 -- MADV_FREE of the first 1 MiB of a THP (FACTS.md "MADV_FREE"): the
--- folio is split at once and its pages in the range become lazyfree;
--- smaps LazyFree shows how many were marked when madvise returns.  One
--- 4 KiB page the same.
+-- folio is split at once and its pages in the range become lazyfree
+-- through the per-CPU lru_lazyfree batch of 31: when madvise returns 248
+-- are (LazyFree 992 kB) and 8 still wait, swap-backed.  One 4 KiB page
+-- waits alone (LazyFree 0).
 local a = mmap("2M", { huge = true })
 for i = 0, 511 do
 	write(a + i * 4096, i + 6)

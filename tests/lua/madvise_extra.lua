@@ -1,6 +1,7 @@
 -- madvise_extra.lua - the madvise advice the kernel selftests use beyond
 -- hugepage and dontneed: pageout (no swap device), free, remove, and the
--- fork advice dontfork, dofork, wipeonfork, keeponfork.  Every expected
+-- fork advice dontfork, dofork, wipeonfork, keeponfork.  (Pageout of
+-- memory freed with "free": lazyfree.lua.)  Every expected
 -- number was measured on the live 6.18 kernel (tests/kernel/FACTS.md,
 -- "MADV_PAGEOUT without swap", "MADV_FREE", "madvise on a THP shared
 -- over fork") or comes from the kernel source, as the comments say.  check() runs after every step.
@@ -113,11 +114,6 @@ t.raises(function() madvise(a, "2M", "remove") end, "the kernel returns EINVAL",
 	"remove on private anonymous memory")
 step("remove")
 
--- Pageout of lazyfree memory would discard it: not simulated, refused.
-madvise(a, "2M", "free")
-t.raises(function() madvise(a, "2M", "pageout") end, "not supported yet",
-	"pageout after free")
-step("the refused pageout")
 munmap(a, "2M")
 
 -- "madvise on a THP shared over fork": MADV_DONTFORK, the child does not
