@@ -147,21 +147,29 @@ static void pmd_split(unsigned long nr)
  * The deferred split alone, in one VMA: MADV_DONTNEED of one page per THP
  * queues each folio without splitting the VMA; the shrinker then splits
  * them all (remap_page walks the rmap once per new folio: 512 times).
+ * With @data every page holds a value; without, every page is zero-filled
+ * and 6.18 maps the 511 pieces to the shared zero page and frees them
+ * (RMP_USE_SHARED_ZEROPAGE for a partially mapped folio).
  */
-static void deferred_split(unsigned long nr)
+static void deferred_split(unsigned long nr, bool data)
 {
-	unsigned long a, i;
+	unsigned long a, i, off;
+	struct page *page;
+	const char *o;
 	double t0;
 
 	mm_boot(16UL << 30, 1);
 	a = map_huge(nr * PMD_SIZE);
-	fault_range(a, nr * PMD_SIZE, PAGE_SIZE);
+	fault_range(a, nr * PMD_SIZE, PMD_SIZE);
+	for (off = 0; data && off < nr * PMD_SIZE; off += PAGE_SIZE)
+		if (!access_user_page(current->mm, a + off, true, &page, &o))
+			set_page_value(page, off | 1);
 	for (i = 0; i < nr; i++)
 		do_madvise(current->mm, a + i * PMD_SIZE + PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED);
 	t0 = now();
 	drop_slab();
-	printf("deferred split (shrink), one VMA %5.3f us a folio over %lu\n",
-	       (now() - t0) / nr * 1e6, nr);
+	printf("deferred split (shrink), one VMA, %s %5.3f us a folio over %lu\n",
+	       data ? "pages with data " : "zero-filled pages", (now() - t0) / nr * 1e6, nr);
 }
 
 static void count_line(const char *line, void *arg)
@@ -237,7 +245,7 @@ int main(int argc, char **argv)
 #define PART(name, call) do { if (!only || !strcmp(only, name)) call; } while (0)
 	PART("fault", warm_fault(4096));
 	PART("split", pmd_split(4096));
-	PART("deferred", deferred_split(4096));
+	PART("deferred", (deferred_split(4096, true), deferred_split(4096, false)));
 	PART("hooks", trace_cost(4096));
 	PART("scale", (scale(4UL << 30, 2UL << 30), scale(64UL << 30, 32UL << 30)));
 	PART("live", live(512));
