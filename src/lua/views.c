@@ -123,7 +123,10 @@ static void push_page_flags(lua_State *L, unsigned long flags)
 
 /* ---- which page ---- */
 
-/* The page at @arg: an address mapped by the task (the zero page counts) or {pfn=N}. */
+/*
+ * The page at @arg: an address mapped by the task (the zero page counts;
+ * a migration entry leads to its page) or {pfn=N}.
+ */
 static struct page *arg_page(lua_State *L, int arg, const char *cmd,
 			     struct task_struct *t)
 {
@@ -150,6 +153,12 @@ static struct page *arg_page(lua_State *L, int arg, const char *cmd,
 		return pfn_to_page(pmd_pfn(__pmd(w.pmd)) + ((addr & ~PMD_MASK) >> PAGE_SHIFT));
 	if (w.level == 4 && pte_present(__pte(w.pte)))
 		return pfn_to_page(pte_pfn(__pte(w.pte)));
+	/* mid-split (inside a breakpoint): the migration entry names the page */
+	if (w.level == 4 && is_pte_migration_entry(__pte(w.pte)))
+		return pfn_to_page(swp_offset_pfn(pte_to_swp_entry(__pte(w.pte))));
+	if (w.level == 3 && is_pmd_migration_entry(__pmd(w.pmd)))
+		return pfn_to_page(swp_offset_pfn(pmd_to_swp_entry(__pmd(w.pmd))) +
+				   ((addr & ~PMD_MASK) >> PAGE_SHIFT));
 	if (w.level == 4 && is_swap_pte(__pte(w.pte)) && !is_pte_migration_entry(__pte(w.pte)))
 		thp_errorf(L, "%s: %#lx is swapped out (swap offset %#llx): fault it back first",
 			   cmd, addr, (unsigned long long)swp_offset(pte_to_swp_entry(__pte(w.pte))));
