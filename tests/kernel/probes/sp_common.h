@@ -370,6 +370,36 @@ SP_FN void sp_snap_take(struct sp_snap *s)
 		closedir(d);
 }
 
+/*
+ * Add the /proc/vmstat counters named in @vm and the /proc/meminfo
+ * fields named in @mi (as meminfo.NAME_kB) that sp_snap_take() leaves
+ * out; either list may be NULL.
+ */
+SP_FN void sp_snap_extra(struct sp_snap *s, const char *const *vm, const char *const *mi)
+{
+	char line[256], name[80], k[96];
+	long v;
+	FILE *f;
+	int i;
+
+	f = vm ? fopen("/proc/vmstat", "r") : NULL;
+	while (f && fgets(line, sizeof(line), f))
+		for (i = 0; vm[i]; i++)
+			if (sscanf(line, "%79s %ld", name, &v) == 2 && !strcmp(name, vm[i]))
+				sp_snap_add(s, name, v);
+	if (f)
+		fclose(f);
+	f = mi ? fopen("/proc/meminfo", "r") : NULL;
+	while (f && fgets(line, sizeof(line), f))
+		for (i = 0; mi[i]; i++)
+			if (sscanf(line, "%79[^:]: %ld", name, &v) == 2 && !strcmp(name, mi[i])) {
+				snprintf(k, sizeof(k), "meminfo.%.40s_kB", name);
+				sp_snap_add(s, k, v);
+			}
+	if (f)
+		fclose(f);
+}
+
 SP_FN long sp_snap_get(const struct sp_snap *s, const char *name)
 {
 	int i;

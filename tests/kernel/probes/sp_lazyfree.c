@@ -96,26 +96,10 @@ static void snap(struct sp_snap *s)
 	static const char *const vm[] = { "pglazyfree", "pglazyfreed", "pswpin",
 		"pswpout", "pgmajfault", "swpout_zero", "pgactivate", "pgdeactivate",
 		NULL };
-	char line[256], name[80];
-	long v;
-	FILE *f;
-	int i;
+	static const char *const mi[] = { "SwapFree", NULL };
 
 	sp_snap_take(s);
-	f = fopen("/proc/vmstat", "r");
-	while (f && fgets(line, sizeof(line), f))
-		for (i = 0; vm[i]; i++)
-			if (sscanf(line, "%79s %ld", name, &v) == 2 && !strcmp(name, vm[i]))
-				sp_snap_add(s, name, v);
-	if (f)
-		fclose(f);
-	sp_snap_add(s, "meminfo.SwapFree_kB", -1);
-	f = fopen("/proc/meminfo", "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "SwapFree: %ld", &v) == 1)
-			s->v[s->n - 1] = v;
-	if (f)
-		fclose(f);
+	sp_snap_extra(s, vm, mi);
 }
 
 static struct sp_snap sa, sb;

@@ -122,28 +122,9 @@ static void snap(struct sp_snap *s)
 		"swap_ra", "swap_ra_hit", "swpin_zero", "swpout_zero",
 		"nr_swapcached", "nr_anon_pages", "zswpout", "zswpin", NULL };
 	static const char *const mi[] = { "SwapCached", "SwapFree", "AnonPages", NULL };
-	char line[256], name[80], k[96];
-	long v;
-	FILE *f;
-	int i;
 
 	sp_snap_take(s);
-	f = fopen("/proc/vmstat", "r");
-	while (f && fgets(line, sizeof(line), f))
-		for (i = 0; vm[i]; i++)
-			if (sscanf(line, "%79s %ld", name, &v) == 2 && !strcmp(name, vm[i]))
-				sp_snap_add(s, name, v);
-	if (f)
-		fclose(f);
-	f = fopen("/proc/meminfo", "r");
-	while (f && fgets(line, sizeof(line), f))
-		for (i = 0; mi[i]; i++)
-			if (sscanf(line, "%79[^:]: %ld", name, &v) == 2 && !strcmp(name, mi[i])) {
-				snprintf(k, sizeof(k), "meminfo.%s_kB", name);
-				sp_snap_add(s, k, v);
-			}
-	if (f)
-		fclose(f);
+	sp_snap_extra(s, vm, mi);
 }
 
 static struct sp_snap sa, sb;
