@@ -58,7 +58,8 @@ const struct thp_command thp_commands[] = {
 	  "Then that every value reads back as written: thpsh keeps its own "
 	  "record of what write stored (per process for private memory: "
 	  "copied by fork but for dontfork and wipeonfork ranges, moved by "
-	  "mremap, dropped by munmap and dontneed; per file for shared "
+	  "mremap, dropped by munmap and dontneed, holding what private file "
+	  "mappings copied; per file for shared "
 	  "memory: dropped by truncate and remove) and compares it with "
 	  "every page the page tables map (a swapped-out one as its slot "
 	  "or swap cache page holds it), every page of every page cache "
@@ -291,7 +292,12 @@ const struct thp_command thp_commands[] = {
 	  "and with file = a path on a tmpfs (see tmpfs) that file, created "
 	  "offset + len bytes long if new, from byte offset (0 default, page "
 	  "aligned).  Shmem mappings are aligned so that the mount's largest "
-	  "folio can be mapped by one PMD.  A file is mapped shared only.",
+	  "folio can be mapped by one PMD.  Without shared = true a file is "
+	  "mapped private: it reads the file's pages (a THP by its PMD) until "
+	  "a write copies one into an anonymous page (\"cow\": do_cow_fault, "
+	  "or wp_page_copy; a write in a PMD-mapped THP zaps the PMD first); "
+	  "fork copies the VMA's entries once it has an anon_vma, truncate "
+	  "unmaps the copies, a hole punch leaves them.",
 	  "mmap(\"2M\", { huge = true })", CMD_MUTATES },
 	{ "mprotect", cmd_mprotect, "addr, len, prot", "nothing",
 	  "change the protection of a range",

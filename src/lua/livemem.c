@@ -152,9 +152,6 @@ static void check_mmap_file(lua_State *L, unsigned long len, struct mmap_opts *o
 	if (lua_getfield(L, 2, "file") != LUA_TNIL) {
 		if (!(file = lua_tostring(L, -1)))
 			thp_errorf(L, "mmap: opts.file is the path of a tmpfs file");
-		if (!shared)
-			thp_errorf(L, "mmap: a tmpfs file is mapped with shared = true (private "
-				   "file mappings are not supported yet)");
 		if (thp_live_tmpfs_file(file, o->path, sizeof(o->path)))
 			thp_errorf(L, "mmap: %s is not on a tmpfs: mount one at its directory "
 				   "with tmpfs(path)", file);
@@ -163,7 +160,9 @@ static void check_mmap_file(lua_State *L, unsigned long len, struct mmap_opts *o
 	}
 	lua_pop(L, 2);
 	if (shared)
-		o->flags = MAP_SHARED | (o->path[0] ? 0 : MAP_ANONYMOUS);
+		o->flags = (o->flags & MAP_FIXED) | MAP_SHARED | (o->path[0] ? 0 : MAP_ANONYMOUS);
+	else if (o->path[0])
+		o->flags = (o->flags & MAP_FIXED) | MAP_PRIVATE;
 }
 
 static void check_mmap_opts(lua_State *L, struct live_agent *a, unsigned long len,
@@ -333,6 +332,9 @@ int livecmd_mremap(lua_State *L)
 /* What a run of accesses did, gathered as the process reports them. */
 struct accesses {
 	int write;
+	int pid;				/* the process, for its maps */
+	unsigned long vm_start, vm_end;		/* the VMA last looked up ... */
+	int private_file;			/* ... is a private file mapping */
 	int n;					/* distinct outcomes */
 	char name[OUTCOMES][24];
 	long count[OUTCOMES];
@@ -351,9 +353,43 @@ static const char *file_outcome(const struct live_access *acc, int write)
 	return acc->mapped > 1 ? "file-ptes" : "file-pte";
 }
 
-/* Name what one access did, as the simulation's fault() names it. */
-static void outcome(const struct live_access *acc, int write, char *buf, size_t len)
+/*
+ * Is @addr in a private file mapping (/proc/PID/maps: "p" and an inode)?
+ * The answer for the VMA is kept in @r for the next pages.
+ */
+static int in_private_file(struct accesses *r, unsigned long addr)
 {
+	char path[64], line[512], perms[8];
+	unsigned long start, end, inode;
+	FILE *f;
+
+	if (addr >= r->vm_start && addr < r->vm_end)
+		return r->private_file;
+	r->vm_start = r->vm_end = 0;
+	r->private_file = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", r->pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %7s %*x %*s %lu", &start, &end, perms, &inode) == 4 &&
+		    addr >= start && addr < end) {
+			r->vm_start = start;
+			r->vm_end = end;
+			r->private_file = perms[3] == 'p' && inode != 0;
+			break;
+		}
+	fclose(f);
+	return r->private_file;
+}
+
+/*
+ * Name what one access did, as the simulation's fault() names it.  A
+ * write that put a new anonymous page where nothing was, in a private
+ * file mapping, copied the file's page: do_cow_fault, "cow".
+ */
+static void outcome(const struct live_access *acc, struct accesses *r, char *buf, size_t len)
+{
+	int write = r->write;
 	uint64_t pfn = acc->after & PM_PFN_MASK;
 	int zero = acc->categories & LIVE_PAGE_IS_PFNZERO;
 	int file = !zero && (acc->after & PM_FILE);
@@ -371,6 +407,8 @@ static void outcome(const struct live_access *acc, int write, char *buf, size_t 
 		snprintf(buf, len, "cow");
 	else if (file)
 		snprintf(buf, len, "%s", file_outcome(acc, write));
+	else if (write && in_private_file(r, acc->addr))
+		snprintf(buf, len, "cow");
 	else if (!live_folio_of(pfn, &f) && f.order > 0)
 		snprintf(buf, len, "mthp-%dK", 4 << f.order);
 	else
@@ -386,7 +424,7 @@ static void count_access(const struct live_access *acc, void *arg)
 	r->last = *acc;
 	if (acc->sig)
 		return;
-	outcome(acc, r->write, name, sizeof(name));
+	outcome(acc, r, name, sizeof(name));
 	for (i = 0; i < r->n && strcmp(r->name[i], name); i++)
 		;
 	if (i == r->n && r->n < OUTCOMES)
@@ -421,6 +459,7 @@ static void do_accesses(lua_State *L, struct live_agent *a, unsigned long addr,
 		span_walk(L, a, addr, addr + npages * LIVE_PAGE_SIZE, cmd, &s);
 	memset(r, 0, sizeof(*r));
 	r->write = mode != LIVE_LOAD;
+	r->pid = a->pid;
 	n = live_agent_access(a, addr, npages, mode, value, count_access, r);
 	if (n < 0)
 		thp_errorf(L, "%s: the live process %d is gone (%s)", cmd, a->vpid,

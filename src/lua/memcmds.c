@@ -34,7 +34,7 @@ struct mmap_opts {
 	int file;			/* stack index of opts.file, or 0 */
 };
 
-/* opts.file and opts.offset: a tmpfs file, mapped shared from offset. */
+/* opts.file and opts.offset: a tmpfs file, mapped from offset, shared or private. */
 static void check_mmap_file(lua_State *L, unsigned long len, struct mmap_opts *o)
 {
 	bool shared = thp_optbool(L, 2, "shared");
@@ -49,9 +49,6 @@ static void check_mmap_file(lua_State *L, unsigned long len, struct mmap_opts *o
 	if (lua_getfield(L, 2, "file") != LUA_TNIL) {
 		if (lua_type(L, -1) != LUA_TSTRING)
 			thp_errorf(L, "mmap: opts.file is the path of a tmpfs file");
-		if (!shared)
-			thp_errorf(L, "mmap: a tmpfs file is mapped with shared = true (private "
-				   "file mappings are not supported yet)");
 		o->file = lua_gettop(L);
 	} else if (o->offset) {
 		thp_errorf(L, "mmap: offset is for a file mapping (opts.file)");
@@ -342,6 +339,8 @@ int cmd_fault(lua_State *L)
 	err = access_user_page(t->mm, addr, write, &page, &outcome);
 	if (err)
 		return thp_errorf(L, "fault: %s at %#lx", access_error(err), addr);
+	if (write)
+		shadow_copy(t, addr, 1);
 	push_outcome(L, t->mm, addr, outcome);
 	return 1;
 }
@@ -363,8 +362,11 @@ int cmd_touch(lua_State *L)
 		const char *outcome;
 		int err = access_user_page(t->mm, a, write, &page, &outcome);
 
-		if (err)
+		if (err) {
+			if (write)	/* the pages before it were written */
+				shadow_copy(t, addr, a - addr);
 			return thp_errorf(L, "touch: %s at %#lx", access_error(err), a);
+		}
 		push_outcome(L, t->mm, a, outcome);
 		lua_pushvalue(L, -1);
 		lua_gettable(L, -3);
@@ -372,6 +374,8 @@ int cmd_touch(lua_State *L)
 		lua_remove(L, -2);
 		lua_settable(L, -3);
 	}
+	if (write)
+		shadow_copy(t, addr, len);
 	return 1;
 }
 
@@ -601,6 +605,7 @@ int cmd_pin(lua_State *L)
 	ret = gup_pin_register(t, start, len);
 	if (ret < 0)
 		return raise_errno(L, "pin", (int)ret, "could not pin every page");
+	shadow_copy(t, start, len);	/* FOLL_WRITE: a private file page is copied */
 	lua_pushinteger(L, ret);
 	return 1;
 }

@@ -11,6 +11,12 @@
  *   pid 2:  0x7ffff7e00 -> 42 (forked)
  *   ino 3:  0x10 -> 5 (written)              key: page index in the file
  *
+ * A private mapping of a file reads the file's record until a write
+ * (or a write fault) gives it its own copy: from then on the page is in
+ * the process's record, by address, marked SV_PRIVATE and kept even
+ * when its value is 0 (the file may change under the mapping, the copy
+ * does not).
+ *
  * Open addressing with linear probing, at most half full, with
  * backward-shift deletion (no tombstones): 24 bytes per written page,
  * one or two probes per lookup.  Zero is never stored: a page absent
@@ -38,10 +44,12 @@
 #define SV_WRITTEN	0		/* stored there by write() */
 #define SV_FORKED	1		/* copied to a child by fork() */
 #define SV_MOVED	2		/* moved there by mremap() */
+#define SV_COPIED	3		/* copied from the file by a write fault */
 #define SV_HOW		3
 #define SV_LAZY		4		/* madvise "free" since: reclaim may discard it */
 #define SV_MAYBE	8		/* ...and reclaim ran over it: reads the value or 0 */
 #define SV_PAST_EOF	16		/* written past EOF: a split of its THP drops it */
+#define SV_PRIVATE	32		/* a private file mapping's own copy: kept even if 0 */
 
 struct sv {
 	u64 key;		/* page number or page index; SV_FREE if the slot is empty */
@@ -156,7 +164,7 @@ static void sv_put(struct svmap *m, u64 key, u64 value, unsigned int how)
 {
 	struct sv *e;
 
-	if (!value) {
+	if (!value && !(how & SV_PRIVATE)) {
 		sv_del(m, key);
 		return;
 	}
@@ -370,10 +378,27 @@ static u64 file_pages(const struct shmem_file *file)
 	return end_page(0, (unsigned long)file->i_size);
 }
 
-/* The table that says what @addr of @t reads, and its key there. */
+static bool private_file(const struct vm_area_struct *vma)
+{
+	return vma->vm_file && !(vma->vm_flags & VM_SHARED);
+}
+
+/*
+ * The table that says what @addr of @t reads, and its key there: a
+ * private file mapping's page is the process's once copied (@create:
+ * it is being written), the file's until then.
+ */
 static struct svmap *record_of(struct task_struct *t, struct vm_area_struct *vma,
 			       unsigned long addr, bool create, u64 *key)
 {
+	struct svmap *own;
+
+	if (private_file(vma)) {
+		*key = first_page(addr);
+		own = proc_map(t, create);
+		if (create || (own && sv_find(own, *key)))
+			return own;
+	}
 	if (vma->vm_file) {
 		*key = linear_page_index(vma, addr);
 		return file_map(vma->vm_file, create);
@@ -396,9 +421,37 @@ void shadow_write(struct task_struct *t, unsigned long addr, u64 value)
 
 	if (!vma || !(m = record_of(t, vma, addr, true, &key)))
 		return;
-	if (vma->vm_file && key >= file_pages(vma->vm_file))
+	if (private_file(vma))
+		how |= SV_PRIVATE;
+	else if (vma->vm_file && key >= file_pages(vma->vm_file))
 		how |= SV_PAST_EOF;
 	sv_put(m, key, value, how);
+}
+
+/*
+ * A write access to [start, start + len) succeeded: each page of a
+ * private file mapping that still read the file is a copy of the file's
+ * value now.
+ */
+void shadow_copy(struct task_struct *t, unsigned long start, unsigned long len)
+{
+	unsigned long addr;
+
+	for (addr = start & PAGE_MASK; addr < start + len; addr += PAGE_SIZE) {
+		struct vm_area_struct *vma = vma_lookup(t->mm, addr);
+		struct svmap *own, *file;
+		struct sv *e;
+		u64 value = 0;
+
+		if (!vma || !private_file(vma))
+			continue;
+		if (!(own = proc_map(t, true)) || sv_find(own, first_page(addr)))
+			continue;
+		file = file_map(vma->vm_file, false);
+		if (file && (e = sv_find(file, linear_page_index(vma, addr))))
+			value = e->value;
+		sv_put(own, first_page(addr), value, SV_COPIED | SV_PRIVATE);
+	}
 }
 
 void shadow_read(struct task_struct *t, unsigned long addr, u64 value)
@@ -508,16 +561,37 @@ void shadow_exit(int pid)
 	forget_dead_files();
 }
 
+/*
+ * Truncation unmaps the pages past the new end from every mapping of
+ * the file, private copies too (truncate_pagecache: even_cows).
+ */
 void shadow_truncate(struct shmem_file *file, long long old_size, long long new_size)
 {
-	if (new_size < old_size)
-		sv_take(file_map(file, false), end_page(0, (unsigned long)new_size), SV_FREE,
-			NULL, NULL);
+	u64 eof = end_page(0, (unsigned long)new_size);
+	struct vm_area_struct *vma;
+	struct task_struct *t;
+
+	if (new_size >= old_size)
+		return;
+	sv_take(file_map(file, false), eof, SV_FREE, NULL, NULL);
+	list_for_each_entry(t, &task_list, tasks)
+		for_each_vma(t->mm, vma) {
+			unsigned long from;
+
+			if (vma->vm_file != file || !private_file(vma) ||
+			    vma->vm_pgoff + vma_pages(vma) <= eof)
+				continue;
+			from = vma->vm_start + (max(eof, (u64)vma->vm_pgoff) - vma->vm_pgoff) *
+				PAGE_SIZE;
+			sv_take(proc_map(t, false), first_page(from), first_page(vma->vm_end),
+				NULL, NULL);
+		}
 }
 
 /* ---- check() ---- */
 
 struct vcheck {
+	bool anon_page;			/* the page checked is anonymous (private) */
 	char *msg;
 	size_t len;
 	struct task_struct *t;		/* the process walked */
@@ -549,7 +623,8 @@ static bool accepts(const struct sv *e, u64 got)
 static const char *expected(const struct sv *e, char *buf, size_t len)
 {
 	static const char *const how[] = { "written by write", "written by write, copied by fork",
-					   "written by write, moved by mremap" };
+					   "written by write, moved by mremap",
+					   "copied from the file by a write fault" };
 
 	if (!e)
 		snprintf(buf, len, "0 (not written)");
@@ -577,6 +652,25 @@ static int check_page(struct vcheck *c, unsigned long addr, u64 got)
 	const struct sv *e = sv_find(c->map, key);
 	char buf[160];
 
+	if (private_file(c->vma)) {
+		/* its own copy (anonymous), or the file's page while it has none */
+		const struct sv *own = sv_find(c->anon, addr >> PAGE_SHIFT);
+
+		if (own)
+			c->anon_seen++;
+		if (own && !c->anon_page)
+			return fail(c, "pid %d %#lx maps %s index %#llx, expected its private copy "
+				    "reading %s", c->t->pid, addr, file_name(c->vma->vm_file),
+				    (unsigned long long)key, expected(own, buf, sizeof(buf)));
+		if (c->anon_page) {
+			if (accepts(own, got))
+				return 0;
+			return fail(c, "pid %d %#lx (private copy of %s index %#llx) reads %lld, "
+				    "expected %s", c->t->pid, addr, file_name(c->vma->vm_file),
+				    (unsigned long long)key, (long long)got,
+				    expected(own, buf, sizeof(buf)));
+		}
+	}
 	if (e && c->map == c->anon)
 		c->anon_seen++;
 	if (accepts(e, got))
@@ -630,9 +724,16 @@ static int check_pte_range(struct vcheck *c, pmd_t *pmd, unsigned long addr, uns
 	for (; addr < end; addr += PAGE_SIZE, pte++) {
 		if (pte_none(*pte))
 			continue;
-		if (pte_present(*pte))
+		c->anon_page = true;	/* swap entries hold anonymous pages */
+		if (pte_present(*pte)) {
 			value = page_values[pte_pfn(*pte)];
-		else if (swap_entry_value(c, addr, pte_to_swp_entry(*pte), &value))
+			c->anon_page = !pte_special(*pte) &&
+				       folio_test_anon(page_folio(pfn_to_page(pte_pfn(*pte))));
+		} else if (is_migration_entry(pte_to_swp_entry(*pte))) {
+			c->anon_page = folio_test_anon(page_folio(pfn_to_page(
+				swp_offset_pfn(pte_to_swp_entry(*pte)))));
+		}
+		if (!pte_present(*pte) && swap_entry_value(c, addr, pte_to_swp_entry(*pte), &value))
 			return -1;
 		if (check_page(c, addr, value))
 			return -1;
@@ -650,9 +751,11 @@ static int check_huge_pmd(struct vcheck *c, pmd_t pmd, unsigned long addr, unsig
 	else if (swap_entry_pfn(c, addr, pmd_to_swp_entry(pmd), &pfn))
 		return -1;
 	pfn += pte_index(addr);
+	c->anon_page = folio_test_anon(page_folio(pfn_to_page(pfn)));
 	for (; addr < end; addr += PAGE_SIZE, pfn++) {
 		/* Nothing recorded for the VMA: only a nonzero page needs a closer look. */
-		if ((!c->map || !c->map->used) && !page_values[pfn])
+		if ((!c->map || !c->map->used) && !page_values[pfn] &&
+		    !(private_file(c->vma) && c->anon && c->anon->used))
 			continue;
 		if (check_page(c, addr, page_values[pfn]))
 			return -1;
@@ -733,9 +836,13 @@ static int check_unmapped(struct vcheck *c)
 		if (!vma)
 			return fail(c, "pid %d %#lx is not mapped, expected %s", c->t->pid, addr,
 				    expected(e, buf, sizeof(buf)));
-		if (vma->vm_file)
+		if (vma->vm_file && !private_file(vma))
 			return fail(c, "pid %d %#lx maps %s, expected private memory reading %s",
 				    c->t->pid, addr, file_name(vma->vm_file),
+				    expected(e, buf, sizeof(buf)));
+		if (private_file(vma) && !mapped(c->t->mm, addr))
+			return fail(c, "pid %d %#lx reads %s (its private copy is gone), "
+				    "expected %s", c->t->pid, addr, file_name(vma->vm_file),
 				    expected(e, buf, sizeof(buf)));
 		if (!mapped(c->t->mm, addr) && !accepts(e, 0))
 			return fail(c, "pid %d %#lx reads 0 (nothing mapped), expected %s",

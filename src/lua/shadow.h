@@ -9,7 +9,9 @@
  * loses or mixes up a value shows as a difference.  Each hook is called
  * after its command succeeded; a failed command changes nothing here.
  *
- *   private anonymous memory   per process: page address -> value
+ *   private memory (anonymous  per process: page address -> value
+ *   memory, and the copies
+ *   private file mappings made)
  *   shared memory (tmpfs files per file (inode number): page index
  *   and shared anonymous)      -> value, whoever writes it
  *
@@ -40,6 +42,13 @@ void shadow_write(struct task_struct *t, unsigned long addr, u64 value);
 
 /* read(addr) returned @value: settles whether a reclaimed lazyfree page was discarded. */
 void shadow_read(struct task_struct *t, unsigned long addr, u64 value);
+
+/*
+ * A write access (fault "w", touch "w", pin) to [start, start + len)
+ * succeeded: the pages of private file mappings there that read their
+ * file until now hold a copy of its value from now on.
+ */
+void shadow_copy(struct task_struct *t, unsigned long start, unsigned long len);
 
 /*
  * [start, start + len) of @t's private anonymous memory reads 0 from

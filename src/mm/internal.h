@@ -181,6 +181,7 @@ struct vm_fault {
 	spinlock_t *ptl;
 	unsigned long pgoff;		/* page offset of address in the file */
 	struct page *page;		/* the page ->fault found */
+	struct page *cow_page;		/* do_cow_fault: the private copy of it */
 	const char *outcome;		/* thpsh: what the fault did, for fault() */
 };
 

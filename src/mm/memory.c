@@ -320,7 +320,13 @@ static bool wp_can_reuse_anon_folio(struct folio *folio, struct vm_area_struct *
 	return true;
 }
 
-/* Copy-on-write: give this mapping a private copy of the page. */
+static int mm_counter_file(struct folio *folio);
+
+/*
+ * Copy-on-write: give this mapping a private copy of the page - of an
+ * anonymous page shared since fork, of the zero page, or of a page-cache
+ * page that a private file mapping maps read-only.
+ */
 static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct folio *old_folio,
 			       struct page *old_page)
 {
@@ -340,8 +346,12 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct folio *old_folio,
 		copy_user_highpage(folio_page(new_folio, 0), old_page);
 	folio_set_uptodate(new_folio);
 	vmf->pte = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);
-	if (!old_folio)
+	if (!old_folio || !folio_test_anon(old_folio)) {
+		/* the zero page, or a page-cache page of a private file mapping */
+		if (old_folio)
+			add_mm_counter(mm, mm_counter_file(old_folio), -1);
 		add_mm_counter(mm, MM_ANONPAGES, 1);
+	}
 	entry = folio_mk_pte(new_folio, vma->vm_page_prot);
 	entry = maybe_mkwrite(pte_mkdirty(entry), vma);
 	ptep_clear_flush(vma, vmf->address, vmf->pte);
@@ -444,7 +454,14 @@ void set_pte_range(struct vm_fault *vmf, struct folio *folio, struct page *page,
 		entry = maybe_mkwrite(pte_mkdirty(entry), vma);
 	else if (pte_write(entry) && folio_test_dirty(folio))
 		entry = pte_mkdirty(entry);
-	folio_add_file_rmap_ptes(folio, page, nr, vma);
+	if ((vmf->flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_SHARED)) {
+		/* do_cow_fault's copy: a new anonymous page of the file VMA */
+		VM_BUG_ON_FOLIO(nr != 1, folio);
+		folio_add_new_anon_rmap(folio, vma, addr, RMAP_EXCLUSIVE);
+		folio_set_lru(folio);
+	} else {
+		folio_add_file_rmap_ptes(folio, page, nr, vma);
+	}
 	set_ptes(vma->vm_mm, addr, vmf->pte, entry, nr);
 	KNOTE("%u pte(s) from %#llx", nr, (unsigned long long)pte_val(entry));
 }
@@ -477,13 +494,28 @@ static unsigned int finish_fault_nr_pages(struct vm_fault *vmf, struct folio *fo
 static vm_fault_t finish_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct folio *folio = page_folio(vmf->page);
+	bool is_cow = (vmf->flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_SHARED);
+	struct folio *folio = page_folio(is_cow ? vmf->cow_page : vmf->page);
 	bool needs_fallback = false;
 	unsigned long addr;
 	unsigned int nr_pages;
 	struct page *page;
 
 	KFUNC(vmf->address, folio);
+	if (is_cow) {
+		if (pmd_none(*vmf->pmd) && __pte_alloc(vma->vm_mm, vmf->pmd))
+			return VM_FAULT_OOM;
+		vmf->pte = pte_offset_map_lock(vma->vm_mm, vmf->pmd, vmf->address, &vmf->ptl);
+		if (!pte_none(ptep_get(vmf->pte))) {
+			spin_unlock(vmf->ptl);
+			return VM_FAULT_NOPAGE;
+		}
+		set_pte_range(vmf, folio, vmf->cow_page, 1, vmf->address);
+		add_mm_counter(vma->vm_mm, MM_ANONPAGES, 1);
+		spin_unlock(vmf->ptl);
+		vmf->outcome = "cow";
+		return 0;
+	}
 	if (pmd_none(*vmf->pmd)) {
 		if (folio_test_pmd_mappable(folio) && !do_set_pmd(vmf, folio, vmf->page))
 			return 0;
@@ -590,13 +622,51 @@ static vm_fault_t do_shared_fault(struct vm_fault *vmf)
 	return 0;
 }
 
+/*
+ * A write to a private file mapping where nothing is mapped: the file's
+ * page is faulted into the cache (a THP there if the mount says so) but
+ * not mapped; a new anonymous page of the VMA gets a copy of its value
+ * and is mapped writable (finish_fault -> set_pte_range).
+ */
+static vm_fault_t do_cow_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct folio *folio;
+	vm_fault_t ret;
+
+	KFUNC(vmf->address, NULL);
+	ret = vmf_anon_prepare(vmf);
+	if (ret)
+		return ret;
+	folio = vma_alloc_zeroed_movable_folio(vma, vmf->address);
+	if (!folio)
+		return VM_FAULT_OOM;
+	vmf->cow_page = folio_page(folio, 0);
+	ret = __do_fault(vmf);
+	if (ret & VM_FAULT_ERROR)
+		goto uncharge_out;
+	copy_user_highpage(vmf->cow_page, vmf->page);
+	folio_set_uptodate(folio);
+	ret = finish_fault(vmf);
+	folio_unlock(page_folio(vmf->page));
+	folio_put(page_folio(vmf->page));	/* only the copy is mapped */
+	if (ret)
+		goto uncharge_out;
+	KNOTE("pfn %#lx copied from the file's page pfn %#lx", folio_pfn(folio),
+	      page_to_pfn(vmf->page));
+	return 0;
+uncharge_out:
+	folio_put(folio);
+	return ret;
+}
+
 static vm_fault_t do_fault(struct vm_fault *vmf)
 {
 	KFUNC(vmf->address, NULL);
-	/* tmpfs files are mapped MAP_SHARED only here: no do_cow_fault() */
-	BUG_ON(!(vmf->vma->vm_flags & VM_SHARED));
 	if (!(vmf->flags & FAULT_FLAG_WRITE))
 		return do_read_fault(vmf);
+	if (!(vmf->vma->vm_flags & VM_SHARED))
+		return do_cow_fault(vmf);
 	return do_shared_fault(vmf);
 }
 
@@ -887,9 +957,14 @@ static vm_fault_t create_huge_pmd(struct vm_fault *vmf)
 	return VM_FAULT_FALLBACK;
 }
 
-/* A write to a write-protected huge PMD. */
+/*
+ * A write to a write-protected huge PMD.  A file THP is never copied
+ * whole: its PMD is zapped (shmem has no ->huge_fault here) and the PTE
+ * fault that follows copies one page (private) or maps it (shared).
+ */
 static vm_fault_t wp_huge_pmd(struct vm_fault *vmf)
 {
+	KFUNC(vmf->address, NULL);
 	if (vma_is_anonymous(vmf->vma))
 		return do_huge_pmd_wp_page(vmf);
 	__split_huge_pmd(vmf->vma, vmf->pmd, vmf->address, false);
@@ -967,11 +1042,19 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
 
 /* ---- unmapping ---- */
 
+static bool should_zap_cows(struct zap_details *details);
+
+/*
+ * Truncation zaps one folio; a hole punch (even_cows false) leaves the
+ * private copies that private file mappings made, truncate zaps them.
+ */
 static bool should_zap_folio(struct zap_details *details, struct folio *folio)
 {
 	if (details && details->single_folio)
 		return details->single_folio == folio;
-	return true;
+	if (should_zap_cows(details))
+		return true;
+	return !folio_test_anon(folio);
 }
 
 static int mm_counter(struct folio *folio)
@@ -1532,6 +1615,30 @@ static void __copy_present_ptes(struct vm_area_struct *dst_vma,
 }
 
 /*
+ * A page-cache page in a private file VMA that has an anon_vma (so is
+ * copied): the child maps it too, read-only like the parent.
+ */
+static int copy_present_file_ptes(struct vm_area_struct *dst_vma,
+				  struct vm_area_struct *src_vma, pte_t *dst_pte,
+				  pte_t *src_pte, pte_t pte, unsigned long addr, int max_nr,
+				  long *rss, struct folio *folio)
+{
+	struct page *page = vm_normal_page(src_vma, addr, pte);
+	int nr = 1;
+
+	KFUNC(addr, folio);
+	if (folio_test_large(folio) && max_nr != 1)
+		nr = folio_pte_batch_flags(folio, src_pte, pte, max_nr,
+					   _PAGE_ACCESSED | _PAGE_RW | _PAGE_SOFT_DIRTY);
+	folio_ref_add(folio, nr);
+	folio_dup_file_rmap_ptes(folio, page, nr, dst_vma);
+	rss[mm_counter_file(folio)] += nr;
+	__copy_present_ptes(dst_vma, src_vma, dst_pte, src_pte, pte, addr, nr);
+	KNOTE("%d page-cache pte(s) shared with the child", nr);
+	return nr;
+}
+
+/*
  * Copy the present PTE at @src_pte and the following ones that map the
  * rest of the same large folio alike (dirty bits equal; write bits may
  * differ, they go anyway).  Returns how many, or -EAGAIN when a pinned
@@ -1550,8 +1657,9 @@ static int copy_present_ptes(struct vm_area_struct *dst_vma,
 	if (!page)
 		goto copy_pte;		/* the zero page */
 	folio = page_folio(page);
-	/* Only VMAs with an anon_vma are copied, and those map anon folios. */
-	VM_WARN_ON_FOLIO(!folio_test_anon(folio), folio);
+	if (!folio_test_anon(folio))
+		return copy_present_file_ptes(dst_vma, src_vma, dst_pte, src_pte, pte, addr,
+					      max_nr, rss, folio);
 	if (!*prealloc && folio_test_large(folio) && max_nr != 1) {
 		nr = folio_pte_batch_flags(folio, src_pte, pte, max_nr,
 					   _PAGE_ACCESSED | _PAGE_RW | _PAGE_SOFT_DIRTY);

@@ -589,6 +589,26 @@ static bool folio_needs_cow_for_dma(struct vm_area_struct *vma, struct folio *fo
 }
 
 /*
+ * fork: the child maps @nr_pages page-cache pages the parent maps (a
+ * private file VMA with an anon_vma is copied).  The pages are mapped
+ * already, so no statistic moves.
+ */
+void folio_dup_file_rmap_ptes(struct folio *folio, struct page *page, int nr_pages,
+			      struct vm_area_struct *dst_vma)
+{
+	int i;
+
+	KFUNC(dst_vma->vm_start, folio);
+	if (!folio_test_large(folio)) {
+		folio->_mapcount++;
+		return;
+	}
+	for (i = 0; i < nr_pages; i++)
+		page[i]._mapcount++;
+	folio_add_large_mapcount(folio, nr_pages, dst_vma);
+}
+
+/*
  * fork: duplicate mappings for the child.  A pinned exclusive page is
  * not shared: -EBUSY tells the caller to copy it instead.
  */

@@ -48,6 +48,8 @@ void folio_add_anon_rmap_ptes(struct folio *folio, struct page *page, int nr_pag
 void folio_add_anon_rmap_pmd(struct folio *folio, struct page *page,
 			     struct vm_area_struct *vma, unsigned long address,
 			     rmap_t flags);
+void folio_dup_file_rmap_ptes(struct folio *folio, struct page *page, int nr_pages,
+			      struct vm_area_struct *dst_vma);
 void folio_add_file_rmap_ptes(struct folio *folio, struct page *page, int nr_pages,
 			      struct vm_area_struct *vma);
 void folio_add_file_rmap_pmd(struct folio *folio, struct page *page,

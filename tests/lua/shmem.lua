@@ -434,8 +434,8 @@ rejects(function() tmpfs(MNT .. "/sub") end, "directories are not simulated",
 	"tmpfs: inside another mount")
 rejects(function() mmap("2M", { file = "/nowhere/f", shared = true }) end, "not on a tmpfs",
 	"mmap: a file that is not on a tmpfs")
-rejects(function() mmap("2M", { file = FILE }) end, "shared = true",
-	"mmap: a private file mapping")
+rejects(function() mmap("2M", { file = FILE, offset = 100 }) end, "not page aligned",
+	"mmap: a private file mapping at an unaligned offset")
 rejects(function() mmap("2M", { file = FILE, shared = true, offset = 100 }) end,
 	"not page aligned", "mmap: an unaligned offset")
 rejects(function() mmap("2M", { shared = true, offset = 4096 }) end, "is for a file mapping",
