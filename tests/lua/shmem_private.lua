@@ -60,6 +60,15 @@ t.is({ walk(p).level, writable(p) }, { "pmd", false }, "read: a PMD, read-only")
 t.is(read(p), 0x5100, "read: the file's value")
 step("the read")
 
+-- A fork of a VMA without anon_vma copies nothing (vma_needs_copy).
+local q = mmap("2M", { file = file })
+t.is(fault(q, "r"), "file-pmd", "a second private mapping, read: PMD")
+local c = fork()
+t.is(sm(q, c).Rss, 0, "fork: a private file VMA without anon_vma is not copied (FACTS.md)")
+exit(c)
+munmap(q, "2M")
+step("fork without anon_vma")
+
 -- A write to page 1: wp_huge_pmd zaps the file PMD, do_cow_fault copies one page.
 b = snap()
 t.is(fault(p + P, "w"), "cow", "write in the PMD: the page copied (do_cow_fault)")
@@ -98,9 +107,20 @@ step("the file written")
 t.is(select(2, split_folio(p + P)), "EINVAL", "split_folio of the copy: order 0, EINVAL")
 step("split_folio")
 
+-- The page-cache THP split through debugfs (PATH form): unmap_folio finds
+-- the private mapping's PTEs through i_mmap and unmaps them (a file folio
+-- gets no migration entries, remap_page() skips it); the copy, found
+-- through its anon_vma only, stays mapped.
+t.is(select(3, split_huge_pages(file .. ",0x0,0x200")).split, 1, "the file's THP split")
+t.is({ pagemap(p + 2 * P).present, pagemap(p + P).present }, { false, true },
+	"the file pages unmapped, the copy still mapped")
+t.is({ read(p + P), read(p + 2 * P), folio(p + 2 * P).order }, { 0x77, 0x99, 0 },
+	"values intact; page 2 refaulted from a small folio")
+step("split of the page-cache THP")
+
 -- fork: the VMA has an anon_vma now, so its entries are copied: the
 -- anonymous copy shared COW, the page-cache PTEs.
-local c = fork()
+c = fork()
 t.is(sm(p, c).Rss, sm(p).Rss, "fork: the child maps what the parent maps")
 t.is(sm(p, c).Anonymous, 4, "fork: the copy shared with the child")
 t.is(folio(p + P).mapcount, 2, "the copy mapped by both")
@@ -123,15 +143,6 @@ madvise(p + P, "4K", "dontneed")
 t.is(sm(p).Anonymous, 0, "dontneed: the copy gone")
 t.is(read(p + P), 0x98, "dontneed: page 1 reads the file again (FACTS.md)")
 step("dontneed")
-
--- A fork of a VMA without anon_vma copies nothing (vma_needs_copy).
-local q = mmap("2M", { file = file })
-t.is(fault(q, "r"), "file-pmd", "a second private mapping, read: PMD")
-c = fork()
-t.is(sm(q, c).Rss, 0, "fork: a private file VMA without anon_vma is not copied (FACTS.md)")
-exit(c)
-munmap(q, "2M")
-step("fork without anon_vma")
 
 -- A write first, with nothing in the cache: shmem_fault allocates the
 -- THP in the cache, only the copy is mapped.
