@@ -263,8 +263,10 @@ static void check_no_shmem_swapout(lua_State *L, struct mm_struct *mm, unsigned 
 	for (a = addr; a < addr + len; a = vma->vm_end) {
 		vma = vma_lookup(mm, a);
 		if (vma->vm_file)
-			thp_errorf(L, "madvise: %#lx is shared memory: \"pageout\" of shmem pages "
-				   "to swap is not supported yet", a);
+			thp_errorf(L, "madvise: %#lx maps %s: \"pageout\" of shmem pages "
+				   "to swap is not supported yet", a,
+				   vma->vm_flags & VM_SHARED ? "shared memory" :
+				   "a tmpfs file privately");
 	}
 }
 

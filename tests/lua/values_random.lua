@@ -9,6 +9,7 @@
 -- change nothing.  Such finds take hundreds of seeds (about one in a
 -- hundred found each of those); for a longer hunt:
 --   VALUES_SEEDS=1-2000 VALUES_STEPS=800 ./thpsh tests/lua/values_random.lua
+-- (VALUES_PRIVATE_SEEDS for the games that map tmpfs files privately too).
 local t = require "thpsh.test"
 
 local P = 4096
@@ -37,7 +38,8 @@ end
 
 local function op_mmap(g)
 	local o = { huge = R(2) == 1, pid = pick(g.procs) }
-	local kind = R(4)
+	local kind = R(g.kinds)
+	if kind >= 5 then o.file = "/t/f" .. R(3) end	-- a private file mapping
 	if kind == 1 then o.shared = true end
 	if kind == 2 then o.shared, o.file = true, "/t/f" .. R(3) end
 	local len = pick(sizes)
@@ -141,11 +143,12 @@ local ops = { op_mmap, op_write, op_write, op_munmap, op_fork_exit, op_madvise, 
 	op_mprotect, op_split, op_split, op_other, op_settings }
 
 -- @steps random steps from @seed; true, or false and what went wrong.
-local function play(seed, steps)
+local function play(seed, steps, kinds)
 	rand_seed(seed)
 	reset { mem = "256M" }
 	tmpfs("/t", pick { "huge=always", "huge=never", "huge=within_size" })
 	local g = game()
+	g.kinds = kinds
 	for step = 1, steps do
 		local op = pick(ops)
 		if #g.maps > 0 or op == op_mmap or op == op_fork_exit or op == op_settings then op(g) end
@@ -162,11 +165,20 @@ end
 local first, last = (os.getenv("VALUES_SEEDS") or "122-125"):match("^(%d+)-(%d+)$")
 local steps = tonumber(os.getenv("VALUES_STEPS")) or 300
 assert(first and steps, "VALUES_SEEDS is FIRST-LAST, VALUES_STEPS a number")
-for seed = tonumber(first), tonumber(last) do
-	local ok, why = play(seed, steps)
-	if not t.ok(ok, string.format("seed %d: %d random steps, check() after each", seed, steps)) then
-		for line in why:gmatch("[^\n]+") do io.write("# ", line, "\n") end
+-- The same games with private file mappings among the mappings (other
+-- seeds: the classic ones above replay as they did).
+local pfirst, plast = (os.getenv("VALUES_PRIVATE_SEEDS") or "1-3"):match("^(%d+)-(%d+)$")
+assert(pfirst, "VALUES_PRIVATE_SEEDS is FIRST-LAST")
+local function games(from, to, kinds, what)
+	for seed = tonumber(from), tonumber(to) do
+		local ok, why = play(seed, steps, kinds)
+		if not t.ok(ok, string.format("seed %d%s: %d random steps, check() after each", seed,
+					      what, steps)) then
+			for line in why:gmatch("[^\n]+") do io.write("# ", line, "\n") end
+		end
 	end
 end
+games(first, last, 4, "")
+games(pfirst, plast, 6, " with private file mappings")
 
 t.done()
