@@ -136,8 +136,9 @@ static int check_swap_pte(struct check *c, struct mm_struct *mm, unsigned long a
 	if (!swp_swap_info(entry) || !swp_offset(entry))
 		return fail(c, "pid %d: %#lx holds swap entry %#llx of no device slot",
 			    mm->owner->pid, addr, (unsigned long long)pte_val(pte));
-	if (!vma || !vma_is_anonymous(vma) || !vma->anon_vma)
-		return fail(c, "pid %d: swap entry at %#lx outside an anonymous VMA with an anon_vma",
+	/* a private file VMA's anonymous copies may go to swap too */
+	if (!vma || (vma->vm_flags & VM_SHARED) || !vma->anon_vma)
+		return fail(c, "pid %d: swap entry at %#lx outside a private VMA with an anon_vma",
 			    mm->owner->pid, addr);
 	c->swap_ptes[swp_offset(entry)]++;
 	rss[MM_SWAPENTS]++;
