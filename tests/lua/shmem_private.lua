@@ -144,6 +144,21 @@ t.is(sm(p).Anonymous, 0, "dontneed: the copy gone")
 t.is(read(p + P), 0x98, "dontneed: page 1 reads the file again (FACTS.md)")
 step("dontneed")
 
+-- A VMA with an anon_vma is copied at fork, but not its file PMDs
+-- (copy_huge_pmd leaves them to the child's faults).
+local g = mmap("4M", { file = "/tp/g" })
+read(g)
+write(g + 2 * MB + P, 0x77)
+t.is({ sm(g).Rss, sm(g).Anonymous, sm(g).ShmemPmdMapped }, { 2052, 4, 2048 },
+	"a THP read by PMD, a page of the next copied")
+c = fork()
+t.is({ sm(g, c).Rss, sm(g, c).Anonymous, sm(g, c).ShmemPmdMapped }, { 4, 4, 0 },
+	"fork: the child maps the copy only, not the file PMD (FACTS.md)")
+t.is(read(g + 2 * MB + P, { pid = c }), 0x77, "the child reads the shared copy")
+exit(c)
+munmap(g, "4M")
+step("fork with a file PMD")
+
 -- A write first, with nothing in the cache: shmem_fault allocates the
 -- THP in the cache, only the copy is mapped.
 reset()

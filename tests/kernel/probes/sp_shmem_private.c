@@ -16,6 +16,8 @@
  *             through pwrite at 3 and 4: what the process reads
  *   fork      huge=never: page 1 COWed, page 2 read; fork: the child's
  *             smaps; a PMD-mapped VMA without anon_vma forked too
+ *   forkpmd   huge=always, 4 MiB: page 0 read (PMD), a page of the second
+ *             2 MiB written (anon_vma); fork: the child's smaps
  *   truncate  huge=never: page 1 COWed, page 2 read; ftruncate 0: SIGBUS?
  *             smaps; ftruncate 2 MiB again: what pages 1 and 2 read
  *   punch     huge=never: page 1 COWed, page 2 read; PUNCH_HOLE over both
@@ -273,6 +275,37 @@ static void case_fork(int r)
 	sp_umount(mnt);
 }
 
+static void case_forkpmd(int r)
+{
+	const char *mnt = sp_mount("/tmp/thpsh-shp.XXXXXX", "tmpfs", "huge=always");
+	char path[256], *p;
+	int fd, status;
+	pid_t pid;
+
+	printf("== forkpmd run %d\n", r);
+	snprintf(path, sizeof(path), "%s/g", mnt);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	if (fd < 0 || ftruncate(fd, 2 * SP_PMD))
+		sp_die("create %s", path);
+	p = sp_reserve_aligned(2 * SP_PMD, SP_PMD);
+	if (mmap(p, 2 * SP_PMD, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED)
+		sp_die("mmap");
+	(void)peek(p, 0);
+	*(volatile uint64_t *)(p + SP_PMD + SP_PAGE + 8) = 0x77;
+	smaps("parent", getpid(), p);
+	pid = fork();
+	if (pid == 0) {
+		usleep(100000);
+		_exit(0);
+	}
+	usleep(20000);
+	smaps("child", pid, p);
+	waitpid(pid, &status, 0);
+	munmap(p, 2 * SP_PMD);
+	close(fd);
+	sp_umount(mnt);
+}
+
 static void case_truncate(int r)
 {
 	const char *mnt = sp_mount("/tmp/thpsh-shp.XXXXXX", "tmpfs", "huge=never");
@@ -347,6 +380,7 @@ int main(int argc, char **argv)
 		case_small(r);
 		case_follow(r);
 		case_fork(r);
+		case_forkpmd(r);
 		case_truncate(r);
 		case_punch(r);
 		case_dontneed(r);
