@@ -18,6 +18,10 @@
  *             smaps; a PMD-mapped VMA without anon_vma forked too
  *   forkpmd   huge=always, 4 MiB: page 0 read (PMD), a page of the second
  *             2 MiB written (anon_vma); fork: the child's smaps
+ *   collapse  huge=never: every page read, then MADV_COLLAPSE (a) as is,
+ *             (b) with page 1 written (a copy) first: result, deltas,
+ *             smaps, values (for the shmem collapse work: not simulated
+ *             here)
  *   truncate  huge=never: page 1 COWed, page 2 read; ftruncate 0: SIGBUS?
  *             smaps; ftruncate 2 MiB again: what pages 1 and 2 read
  *   punch     huge=never: page 1 COWed, page 2 read; PUNCH_HOLE over both
@@ -306,6 +310,33 @@ static void case_forkpmd(int r)
 	sp_umount(mnt);
 }
 
+static void case_collapse(int r, int cow)
+{
+	const char *mnt = sp_mount("/tmp/thpsh-shp.XXXXXX", "tmpfs", "huge=never");
+	int fd = make_file(mnt, 1), ret, err, i;
+	char *p = map_private(fd);
+	struct sp_snap a, b;
+
+	printf("== collapse%s run %d\n", cow ? "-cow" : "", r);
+	for (i = 0; i < 512; i++)
+		(void)peek(p, i);
+	if (cow)
+		*(volatile uint64_t *)(p + SP_PAGE + 8) = 0x77;
+	sp_snap_take(&a);
+	ret = madvise(p, SP_PMD, MADV_COLLAPSE);
+	err = errno;
+	sp_snap_take(&b);
+	printf("  MADV_COLLAPSE = %d (%s)\n", ret, ret ? strerror(err) : "ok");
+	sp_snap_print_delta("collapse", &a, &b);
+	smaps("after", getpid(), p);
+	pages("after", p, 0, 3);
+	printf("  values: p0=%#lx p1=%#lx p2=%#lx\n", peek(p, 0), peek(p, 1), peek(p, 2));
+	smaps("reads", getpid(), p);
+	munmap(p, SP_PMD);
+	close(fd);
+	sp_umount(mnt);
+}
+
 static void case_truncate(int r)
 {
 	const char *mnt = sp_mount("/tmp/thpsh-shp.XXXXXX", "tmpfs", "huge=never");
@@ -381,6 +412,8 @@ int main(int argc, char **argv)
 		case_follow(r);
 		case_fork(r);
 		case_forkpmd(r);
+		case_collapse(r, 0);
+		case_collapse(r, 1);
 		case_truncate(r);
 		case_punch(r);
 		case_dontneed(r);
