@@ -36,8 +36,9 @@
 --     BUDDY);
 --   * raw pagemap words and trace-event entries (they hold pfns),
 --     smaps Referenced (accessed bits, cleared at random by DAMON);
---   * events(): counted by name and order (or status), addresses and
---     entries left out;
+--   * events(): counted by name and order (or status, or result),
+--     addresses and entries left out;
+--   * khugepaged(): whether it collapsed anything, not how much;
 --   * errors: by command, signal, errno name, and "not supported yet";
 --   * a field that only one backend reports (refcount, raw page-table
 --     entries, smaps Pss_Dirty ...) is not compared.
@@ -231,10 +232,20 @@ function RESULT.events(list)
 	end
 	local counts = {}
 	for _, e in ipairs(list) do
-		local key = e.name .. "/" .. tostring(e.order or e.status or "")
+		local key = e.name .. "/" .. tostring(e.order or e.status or e.result or "")
 		counts[key] = (counts[key] or 0) + 1
 	end
 	return changes({}, counts, "=")
+end
+
+-- khugepaged(): whether it collapsed anything.  The live one waits for
+-- two full scans, and 6.18 counts a shmem THP it finds in the page cache
+-- as collapsed again at every scan, so the numbers differ by nature.
+function RESULT.khugepaged(n)
+	if type(n) ~= "number" then
+		return n
+	end
+	return n > 0 and "collapsed" or "none"
 end
 
 function RESULT.page(t)

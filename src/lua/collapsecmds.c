@@ -3,7 +3,8 @@
  * the "collapse" advice of madvise().
  *
  * Both can say, PMD range by PMD range, why a range was or was not
- * collapsed: the kernel's scan result (SCAN_EXCEED_NONE_PTE, ...), the
+ * collapsed (anonymous memory by its PTEs, shmem by its page cache):
+ * the kernel's scan result (SCAN_EXCEED_NONE_PTE, ...), the
  * status its tracepoints print for it (exceed_none_pte), the counts the
  * scan made and the reason in words ("pte 100: 1 none or zero-page PTEs
  * > max_ptes_none 0").
@@ -26,7 +27,12 @@ static void push_report(lua_State *L, const struct collapse_report *r)
 	thp_setstr(L, "result", scan_result_name(r->result));
 	thp_setstr(L, "status", scan_result_status(r->result));
 	thp_setbool(L, "event", r->traced);
-	if (r->traced) {
+	if (r->traced && r->file) {
+		thp_setint(L, "present", r->present);
+		thp_setint(L, "swap", 0);
+		if (r->then != NR_SCAN_RESULTS)
+			thp_setstr(L, "then", scan_result_name(r->then));
+	} else if (r->traced) {
 		thp_setint(L, "none_or_zero", r->none_or_zero);
 		thp_setint(L, "referenced", r->referenced);
 		thp_setint(L, "unmapped", r->unmapped);
@@ -60,11 +66,6 @@ int thp_madvise_collapse(lua_State *L, struct mm_struct *mm, unsigned long addr,
 
 	collapse_report_start();
 	err = do_madvise(mm, addr, len, MADV_COLLAPSE);
-	if (err == -ENOTSUP) {
-		collapse_report_stop();
-		return thp_errorf(L, "madvise: \"collapse\" of file or shmem memory is "
-				  "not supported yet");
-	}
 	lua_pushinteger(L, err);
 	lua_pushstring(L, thp_errname(err));
 	push_reports(L);

@@ -121,8 +121,12 @@ const struct thp_command thp_commands[] = {
 	  "order }, with the raw entry in the kernel's encoding.  The "
 	  "collapse tracepoints mm_khugepaged_scan_pmd, mm_collapse_huge_page, "
 	  "mm_collapse_huge_page_isolate and mm_collapse_huge_page_swapin "
-	  "(mm, swapped_in, referenced, ret) carry their print fields (mm is "
-	  "the mm's id, scan_pfn -1 for none, status as the kernel prints it).",
+	  "(mm, swapped_in, referenced, ret), and for shmem "
+	  "mm_khugepaged_scan_file (mm, scan_pfn, filename, present, swap, "
+	  "result) and mm_khugepaged_collapse_file (mm, hpage_pfn, index, "
+	  "addr, is_shmem, filename, nr, result) carry their print fields "
+	  "(mm is the mm's id, scan_pfn -1 for none, status and result as "
+	  "the kernel prints them).",
 	  "events(true); events(false); print(#events())", 0 },
 	{ "exit", cmd_exit, "[pid]", "nothing",
 	  "end a process",
@@ -204,18 +208,27 @@ const struct thp_command thp_commands[] = {
 	  "one wake-up of khugepaged",
 	  "Runs khugepaged_do_scan once, synchronously: from where the last "
 	  "wake-up stopped, the mms on khugepaged's list (a process joins "
-	  "at madvise \"hugepage\" or a THP fault, its children at fork) are "
+	  "at madvise \"hugepage\", a THP fault or the mmap of a shmem VMA "
+	  "that may hold a THP, its children at fork) are "
 	  "scanned PMD range by PMD range (hpage_collapse_scan_pmd) and "
 	  "collapsed into THPs (collapse_huge_page) until pages_to_scan pages "
 	  "(default khugepaged/pages_to_scan) are accounted for, honouring "
 	  "khugepaged/max_ptes_none, max_ptes_swap and max_ptes_shared; swap "
-	  "PTEs are swapped in first (__collapse_huge_page_swapin).  "
+	  "PTEs are swapped in first (__collapse_huge_page_swapin).  A shmem "
+	  "VMA (tmpfs file or shared anonymous memory, as its huge= option or "
+	  "shmem_enabled allows) is collapsed in its page cache "
+	  "(hpage_collapse_scan_file, collapse_file: holes count against "
+	  "max_ptes_none) and every process's page table over the range is "
+	  "retracted (retract_page_tables), so the next fault maps the THP "
+	  "by PMD; a range the cache already holds as a THP counts as "
+	  "collapsed again, as 6.18 counts it.  "
 	  "Returns the number of THPs made.  With opts { pages_to_scan, "
 	  "explain = true } returns { collapsed, progress, full_scans, "
 	  "mm_slots (pids), scans }: one entry per PMD range scanned or VMA "
 	  "skipped, with pid, addr, len, result (the kernel's scan result, "
 	  "SCAN_EXCEED_NONE_PTE ...), status (as the tracepoint prints it), "
-	  "none_or_zero, referenced, unmapped, pfn and why, the reason in "
+	  "none_or_zero, referenced, unmapped (shmem: present, swap, then: "
+	  "what collapse_pte_mapped_thp did), pfn and why, the reason in "
 	  "words.",
 	  "local a = mmap(\"2M\", { nohuge = true }); touch(a, \"2M\", \"w\"); "
 	  "madvise(a, \"2M\", \"hugepage\"); print(khugepaged())",
@@ -256,7 +269,10 @@ const struct thp_command thp_commands[] = {
 	  "truncate does inside a file; EINVAL on private memory), or \"collapse\" (MADV_COLLAPSE: each "
 	  "whole PMD range becomes a THP, its swapped-out pages swapped in, "
 	  "whatever the sysfs settings and "
-	  "khugepaged's limits; returns 0 or -errno, its name, and a report "
+	  "khugepaged's limits; shmem, even on a huge=never tmpfs, is "
+	  "collapsed in the page cache and mapped by PMD in this process, "
+	  "other processes' page tables over it retracted; VM_NOHUGEPAGE and "
+	  "shmem_enabled \"deny\" refuse; returns 0 or -errno, its name, and a report "
 	  "per range as khugepaged{explain = true} gives).  The range must "
 	  "be mapped.",
 	  "madvise(mmap(\"2M\"), \"2M\", \"hugepage\")", CMD_MUTATES },

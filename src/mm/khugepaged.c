@@ -1,11 +1,15 @@
 /*
  * khugepaged.c - collapsing 4K pages back into a PMD THP (mm/khugepaged.c):
  * the khugepaged scan and MADV_COLLAPSE, which share
- * hpage_collapse_scan_pmd -> collapse_huge_page.
+ * hpage_collapse_scan_pmd -> collapse_huge_page for anonymous memory and
+ * hpage_collapse_scan_file -> collapse_file -> retract_page_tables (then
+ * collapse_pte_mapped_thp) for shmem: tmpfs files and shared anonymous
+ * memory, collapsed in the page cache.
  *
  * Who is scanned: an mm joins khugepaged's list (an mm_slot) when one of
- * its VMAs could hold a THP: at MADV_HUGEPAGE, at a THP fault, at fork
- * of a listed mm (khugepaged_enter_vma, khugepaged_fork); it leaves when
+ * its VMAs could hold a THP: at MADV_HUGEPAGE, at a THP fault, at the
+ * mmap of a shmem VMA, at fork of a listed mm (khugepaged_enter_vma,
+ * khugepaged_fork); it leaves when
  * it exits.  A wake-up (khugepaged_do_scan) goes on from a cursor kept
  * between wake-ups, one PMD range at a time, until it has accounted for
  * pages_to_scan pages or gone round the list.  MADV_COLLAPSE scans just
@@ -53,6 +57,7 @@
 #include "huge_mm.h"
 #include "memcontrol.h"
 #include "rmap.h"
+#include "shmem_fs.h"
 #include "slab.h"
 #include "swap.h"
 
@@ -197,6 +202,7 @@ static struct collapse_report *collapse_report_new(struct mm_struct *mm,
 	r->pid = mm->owner ? mm->owner->pid : 0;
 	r->by_khugepaged = cc->is_khugepaged;
 	r->pfn = -1;
+	r->then = NR_SCAN_RESULTS;
 	return r;
 }
 
@@ -292,6 +298,52 @@ static void explain_scan(struct collapse_report *r, const struct collapse_contro
 	}
 }
 
+/* The reason for a page-cache scan's @r->result in words. */
+static void explain_scan_file(struct collapse_report *r, const struct collapse_control *cc)
+{
+	struct folio *folio = cc->scan_folio;
+	int i = cc->scan_pte;
+
+	switch (r->result) {
+	case SCAN_SUCCEED:
+		why(r, "collapsed into the page-cache THP at pfn %#lx; the page tables "
+		    "mapping the range were retracted (the next fault maps it by PMD)", cc->new_pfn);
+		break;
+	case SCAN_PTE_MAPPED_HUGEPAGE:
+		if (cc->new_pfn)
+			why(r, "collapsed into the page-cache THP at pfn %#lx", cc->new_pfn);
+		else
+			why(r, "index %d: the page cache holds a THP already (pfn %#lx): only "
+			    "its mapping is left to do (collapse_pte_mapped_thp)", i, folio_pfn(folio));
+		break;
+	case SCAN_EXCEED_NONE_PTE:
+		why(r, "%d of 512 pages in the page cache: %d holes > max_ptes_none %u",
+		    r->present, HPAGE_PMD_NR - r->present,
+		    collapse_limit(cc, khugepaged_max_ptes_none));
+		break;
+	case SCAN_PAGE_COUNT:
+		why(r, "index %d: folio pfn %#lx has refcount %d, the cache and its mappings "
+		    "explain %d (a GUP pin holds it)", i, folio_pfn(folio), folio_ref_count(folio),
+		    folio_expected_ref_count(folio));
+		break;
+	case SCAN_PAGE_LRU:
+	case SCAN_DEL_PAGE_LRU:
+		why(r, "index %d: folio pfn %#lx is not on an LRU list", i, folio_pfn(folio));
+		break;
+	case SCAN_TRUNCATED:
+		why(r, "the page cache holds nothing in the range (never written, truncated "
+		    "or punched)");
+		break;
+	case SCAN_FAIL:
+		why(r, "the tmpfs has no room for the %d holes the THP would fill",
+		    HPAGE_PMD_NR - r->present);
+		break;
+	default:
+		explain_scan(r, cc);
+		break;
+	}
+}
+
 /* thpsh's probe on mm_khugepaged_scan_pmd: one report per PMD range. */
 static void collapse_report_scan(struct mm_struct *mm, const struct collapse_control *cc,
 				 long pfn, int referenced, int none_or_zero,
@@ -312,6 +364,21 @@ static void collapse_report_scan(struct mm_struct *mm, const struct collapse_con
 	explain_scan(r, cc);
 }
 
+/* Why thp_vma_allowable_order() refuses a shmem VMA (VM_NOHUGEPAGE etc. tested already). */
+static const char *shmem_vma_refusal(struct vm_area_struct *vma, const struct collapse_control *cc)
+{
+	if (shmem_huge == SHMEM_HUGE_DENY)
+		return "shmem_enabled is \"deny\": no shmem THP at all";
+	if (!thp_vma_suitable_order(vma, vma->vm_end - HPAGE_PMD_SIZE, PMD_ORDER))
+		return "the VMA holds no 2 MiB range whose file offset is 2 MiB-aligned too";
+	if (cc->is_khugepaged && vma_is_anon_shmem(vma))
+		return "shmem_enabled (and hugepages-2048kB/shmem_enabled) allow no PMD THP here";
+	if (cc->is_khugepaged)
+		return "the tmpfs mount's huge= option allows no PMD THP here "
+		       "(\"never\", or \"advise\" without madvise \"hugepage\")";
+	return "thp_vma_allowable_order() refuses the VMA";
+}
+
 /* Why thp_vma_allowable_order() refuses @vma, in words. */
 static const char *thp_vma_refusal(struct vm_area_struct *vma, const struct collapse_control *cc)
 {
@@ -321,6 +388,8 @@ static const char *thp_vma_refusal(struct vm_area_struct *vma, const struct coll
 		return "VM_NOHUGEPAGE: madvise \"nohugepage\" keeps THPs out";
 	if (vma->vm_mm->flags & BIT(MMF_DISABLE_THP))
 		return "MMF_DISABLE_THP: THPs are off for the whole process";
+	if (!vma_is_anonymous(vma))
+		return shmem_vma_refusal(vma, cc);
 	if (vma->vm_flags & VM_HUGEPAGE)
 		mask |= huge_anon_orders_madvise;
 	if (hugepage_global_always() || ((vma->vm_flags & VM_HUGEPAGE) && hugepage_global_enabled()))
@@ -348,6 +417,20 @@ static void collapse_report_vma(struct vm_area_struct *vma, unsigned long start,
 	r->end = end;
 	r->result = SCAN_VMA_CHECK;
 	why(r, "%s", reason);
+}
+
+/* What collapse_pte_mapped_thp made of the last page-cache report's THP. */
+static void collapse_report_then(enum scan_result result)
+{
+	struct collapse_report *r = nr_reports ? &reports[nr_reports - 1] : NULL;
+	size_t n;
+
+	if (!reporting || !r || !r->file)
+		return;
+	n = strlen(r->why);
+	snprintf(r->why + n, sizeof(r->why) - n, "; collapse_pte_mapped_thp: %s",
+		 scan_result_name(result));
+	r->then = result;
 }
 
 /* ---- the tracepoints (include/trace/events/huge_memory.h) ---- */
@@ -446,14 +529,29 @@ static void __khugepaged_enter(struct mm_struct *mm)
 }
 
 /*
+ * shmem_hpage_pmd_enabled(): may shared anonymous memory get a PMD THP?
+ * (tmpfs mounts are not asked: a huge= mount with THP off otherwise
+ * gets no khugepaged, as in the kernel.)
+ */
+static bool shmem_hpage_pmd_enabled(void)
+{
+	if (shmem_huge == SHMEM_HUGE_DENY)
+		return false;
+	if ((huge_shmem_orders_always | huge_shmem_orders_madvise |
+	     huge_shmem_orders_within_size) & BIT(PMD_ORDER))
+		return true;
+	return (huge_shmem_orders_inherit & BIT(PMD_ORDER)) && shmem_huge != SHMEM_HUGE_NEVER;
+}
+
+/*
  * May any VMA get a PMD THP?  Else khugepaged does not run at all.
- * (The live kernel has no CONFIG_READ_ONLY_THP_FOR_FS; shmem's own
- * setting is not consulted: shmem collapse is not simulated.)
+ * (The live kernel has no CONFIG_READ_ONLY_THP_FOR_FS.)
  */
 static bool hugepage_pmd_enabled(void)
 {
 	return ((huge_anon_orders_always | huge_anon_orders_madvise) & BIT(PMD_ORDER)) ||
-	       ((huge_anon_orders_inherit & BIT(PMD_ORDER)) && hugepage_global_enabled());
+	       ((huge_anon_orders_inherit & BIT(PMD_ORDER)) && hugepage_global_enabled()) ||
+	       shmem_hpage_pmd_enabled();
 }
 
 static bool khugepaged_has_work(void)
@@ -612,6 +710,16 @@ static bool pte_is_referenced(const struct collapse_control *cc, pte_t pteval,
 static bool pte_none_or_zero(pte_t pte)
 {
 	return pte_none(pte) || (pte_present(pte) && is_zero_pfn(pte_pfn(pte)));
+}
+
+static bool pte_table_empty(pte_t *pte)
+{
+	int i;
+
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		if (!pte_none(ptep_get(pte + i)))
+			return false;
+	return true;
 }
 
 /* Large folios isolated once each (thpsh's folios have no lru list_head). */
@@ -1091,6 +1199,445 @@ out:
 	return result;
 }
 
+/* ---- shmem: the page cache collapsed in place (hpage_collapse_scan_file) ---- */
+
+/*
+ * A file range is collapsed in the page cache, not in a page table:
+ * collapse_file() puts one new PMD-sized folio in the place of the
+ * small ones, whoever maps them.  The processes' PTEs of the old pages
+ * are zapped, their emptied page tables retracted (retract_page_tables),
+ * and the THP is mapped again by a PMD: at once in the mm of
+ * MADV_COLLAPSE (collapse_pte_mapped_thp), at its next fault elsewhere.
+ *
+ * Simplifications: shmem swap is not simulated, so the cache holds no
+ * swap entries (max_ptes_swap never applies, swap=0 in the event);
+ * nothing runs while the scan works, so no hole is filled behind its
+ * back (no SCAN_PAGE_FILLED), no folio is locked (SCAN_PAGE_LOCK) and
+ * the old pages are unmapped by unmap_mapping_folio(), truncation's
+ * zap, where the kernel calls try_to_unmap().
+ */
+
+static const char *file_event_name(const struct shmem_file *file)
+{
+	const char *slash = strrchr(file->name, '/');
+
+	/* the dentry's name: "f" for /mnt/f, "dev/zero" for shared anonymous memory */
+	return file->linked && slash ? slash + 1 : file->name;
+}
+
+/* thpsh's probe on mm_khugepaged_scan_file: one report per PMD range. */
+static void collapse_report_scan_file(struct mm_struct *mm, const struct collapse_control *cc,
+				      long pfn, int present, enum scan_result result)
+{
+	struct collapse_report *r = collapse_report_new(mm, cc);
+
+	if (!r)
+		return;
+	r->start = cc->address;
+	r->end = cc->address + HPAGE_PMD_SIZE;
+	r->result = result;
+	r->traced = true;
+	r->file = true;
+	r->present = present;
+	r->pfn = cc->new_pfn ? (long)cc->new_pfn : pfn;
+	explain_scan_file(r, cc);
+}
+
+static void trace_mm_khugepaged_scan_file(struct mm_struct *mm, struct collapse_control *cc,
+					  struct folio *folio, struct shmem_file *file,
+					  int present, int swap, enum scan_result result)
+{
+	TP_EMIT({ "mm_khugepaged_scan_file", 6, {
+		  { "mm", NULL, mm->mm_id },
+		  { "scan_pfn", NULL, folio_scan_pfn(folio) },
+		  { "filename", file_event_name(file), 0 },
+		  { "present", NULL, present },
+		  { "swap", NULL, swap },
+		  { "result", scan_result_status(result), 0 } } });
+	if (reporting)
+		collapse_report_scan_file(mm, cc, folio_scan_pfn(folio), present, result);
+}
+
+static void trace_mm_khugepaged_collapse_file(struct mm_struct *mm, struct folio *new_folio,
+					      unsigned long index, unsigned long addr,
+					      struct shmem_file *file, enum scan_result result)
+{
+	TP_EMIT({ "mm_khugepaged_collapse_file", 8, {
+		  { "mm", NULL, mm->mm_id },
+		  { "hpage_pfn", NULL, folio_scan_pfn(new_folio) },
+		  { "index", NULL, (long)index },
+		  { "addr", NULL, (long)addr },
+		  { "is_shmem", NULL, 1 },
+		  { "filename", file_event_name(file), 0 },
+		  { "nr", NULL, HPAGE_PMD_NR },
+		  { "result", scan_result_status(result), 0 } } });
+}
+
+/*
+ * Remove the PTE tables of every mapping of the 2 MiB at @pgoff that
+ * collapse_file() emptied, so that the next fault maps the THP by a
+ * PMD.  A VMA with an anon_vma (MAP_PRIVATE written) keeps its table:
+ * it holds anonymous copies and would only be split again.
+ */
+static void retract_page_tables(struct address_space *mapping, unsigned long pgoff)
+{
+	struct itnode *node;
+
+	KFUNC(0, NULL);
+	for (node = it_iter_first(&mapping->i_mmap, pgoff, pgoff); node;
+	     node = it_iter_next(&mapping->i_mmap, node, pgoff, pgoff)) {
+		struct vm_area_struct *vma = container_of(node, struct vm_area_struct, shared);
+		unsigned long addr = vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
+		struct mm_struct *mm = vma->vm_mm;
+		pmd_t *pmd, pgt_pmd;
+		spinlock_t *pml;
+
+		if ((addr & ~HPAGE_PMD_MASK) || vma->vm_end < addr + HPAGE_PMD_SIZE)
+			continue;
+		if (find_pmd_or_thp_or_none(mm, addr, &pmd) != SCAN_SUCCEED)
+			continue;
+		if (hpage_collapse_test_exit(mm) || vma->anon_vma)
+			continue;
+		/* The new folio is locked, so no fault refilled it; the kernel rechecks too. */
+		if (!pte_table_empty(pte_offset_map(pmd, addr)))
+			continue;
+		pml = pmd_lock(mm, pmd);
+		pgt_pmd = pmdp_collapse_flush(vma, addr, pmd);
+		spin_unlock(pml);
+		mm_dec_nr_ptes(mm);
+		pte_free(mm, pmd_pgtable(pgt_pmd));
+		KNOTE("pid %d: pte table at %#lx retracted", mm->owner ? mm->owner->pid : 0, addr);
+	}
+}
+
+/* shmem_charge(): the holes the new folio fills take blocks of the mount. */
+static bool collapse_file_charge(struct shmem_file *file, long nr_none)
+{
+	return !nr_none || shmem_charge(file, nr_none);
+}
+
+/* Lock, pin and isolate one small folio of the range and unmap it everywhere. */
+static enum scan_result collapse_file_isolate(struct folio *folio)
+{
+	enum scan_result result;
+
+	if (!folio_trylock(folio))
+		return SCAN_PAGE_LOCK;
+	folio_get(folio);
+	if (folio_order(folio) == HPAGE_PMD_ORDER) {
+		result = SCAN_PTE_MAPPED_HUGEPAGE;
+		goto out_unlock;
+	}
+	if (!folio_isolate_lru(folio)) {
+		result = SCAN_DEL_PAGE_LRU;
+		goto out_unlock;
+	}
+	if (folio_mapped(folio))
+		unmap_mapping_folio(folio);
+	/* the cache's, ours and the isolation's: nobody else may hold it (a pin) */
+	if (folio_ref_count(folio) != 2 + folio_nr_pages(folio)) {
+		folio_putback_lru(folio);
+		result = SCAN_PAGE_COUNT;
+		goto out_unlock;
+	}
+	return SCAN_SUCCEED;
+out_unlock:
+	folio_unlock(folio);
+	folio_put(folio);
+	return result;
+}
+
+/* Copy the old folios into @new_folio by index; the holes read 0. */
+static void collapse_file_copy(struct folio *new_folio, unsigned long start,
+			       struct folio **pagelist, int nr_old)
+{
+	unsigned long index = start;
+	struct page *dst = folio_page(new_folio, 0);
+	int i, j;
+
+	for (i = 0; i < nr_old; i++) {
+		for (; index < pagelist[i]->index; index++, dst++)
+			set_page_value(dst, 0);
+		for (j = 0; j < folio_nr_pages(pagelist[i]); j++, index++, dst++)
+			copy_user_highpage(dst, folio_page(pagelist[i], j));
+	}
+	for (; index < start + HPAGE_PMD_NR; index++, dst++)
+		set_page_value(dst, 0);
+}
+
+/*
+ * Replace the small folios caching [@start, @start + 512) of @file by
+ * one new THP holding their values (and zeroes in the holes), then
+ * retract the emptied page tables.  SCAN_SUCCEED for khugepaged,
+ * SCAN_PTE_MAPPED_HUGEPAGE for MADV_COLLAPSE (its caller maps the THP
+ * now), or why not; a failure leaves the cache as it was (the pages
+ * already unmapped refault).
+ */
+static enum scan_result collapse_file(struct mm_struct *mm, unsigned long addr,
+				      struct shmem_file *file, unsigned long start,
+				      struct collapse_control *cc)
+{
+	struct address_space *mapping = &file->f_mapping;
+	unsigned long index = start, end = start + HPAGE_PMD_NR;
+	struct folio *pagelist[HPAGE_PMD_NR];
+	struct folio *new_folio, *folio;
+	enum scan_result result;
+	long nr_none = 0;
+	int nr_old = 0, i;
+
+	KFUNC(addr, NULL);
+	result = alloc_charge_folio(&new_folio, mm, cc);
+	if (result != SCAN_SUCCEED)
+		goto out;
+	folio_set_locked(new_folio);
+	folio_set_swapbacked(new_folio);
+	new_folio->index = start;
+	new_folio->mapping = (unsigned long)mapping;
+
+	while (index < end) {
+		folio = xa_load(&mapping->i_pages, index);
+		if (!folio) {
+			unsigned long first = start;
+
+			/* truncated or punched since the scan: nothing left to collapse */
+			if (index == start && !xa_find(&mapping->i_pages, &first, end - 1)) {
+				result = SCAN_TRUNCATED;
+				goto rollback;
+			}
+			nr_none++;
+			index++;
+			continue;
+		}
+		result = collapse_file_isolate(folio);
+		if (result != SCAN_SUCCEED)
+			goto rollback;
+		pagelist[nr_old++] = folio;
+		index += folio_nr_pages(folio);
+	}
+	if (!collapse_file_charge(file, nr_none)) {
+		result = SCAN_FAIL;
+		nr_none = 0;
+		goto rollback;
+	}
+	collapse_file_copy(new_folio, start, pagelist, nr_old);
+	/* one multi-index entry over the range: host memory only, the array is unchanged on failure */
+	if (xa_store_order(&mapping->i_pages, start, HPAGE_PMD_ORDER, new_folio)) {
+		result = SCAN_STORE_FAILED;
+		goto rollback;
+	}
+	shmem_update_stats(new_folio, HPAGE_PMD_NR);
+	folio_set_uptodate(new_folio);
+	folio_ref_add(new_folio, HPAGE_PMD_NR - 1);	/* the cache's 512 */
+	folio_set_dirty(new_folio);
+	folio_add_lru(new_folio);
+	cc->new_pfn = folio_pfn(new_folio);
+	KNOTE("folio pfn %#lx order 9 caches index %#lx: %d folios and %ld holes replaced",
+	      folio_pfn(new_folio), start, nr_old, nr_none);
+
+	retract_page_tables(mapping, start);
+	/* MADV_COLLAPSE maps it in its own mm at once */
+	if (!cc->is_khugepaged)
+		result = SCAN_PTE_MAPPED_HUGEPAGE;
+	folio_unlock(new_folio);
+
+	for (i = 0; i < nr_old; i++) {
+		folio = pagelist[i];
+		folio->mapping = 0;
+		shmem_update_stats(folio, -folio_nr_pages(folio));
+		folio_unlock(folio);
+		folio_put_refs(folio, 2 + folio_nr_pages(folio));
+	}
+	goto out;
+
+rollback:
+	if (nr_none)
+		shmem_uncharge(file, nr_none);
+	for (i = 0; i < nr_old; i++) {
+		folio_unlock(pagelist[i]);
+		folio_putback_lru(pagelist[i]);
+		folio_put(pagelist[i]);
+	}
+	new_folio->mapping = 0;
+	folio_unlock(new_folio);
+	folio_put(new_folio);
+out:
+	/* new_folio is NULL when none could be allocated and charged */
+	trace_mm_khugepaged_collapse_file(mm, new_folio, index, addr, file, result);
+	return result;
+}
+
+/*
+ * Read the page cache of the PMD range at @addr (page offset @start):
+ * how many pages it holds, and whether each small folio could go into
+ * a THP.  A THP there already leaves only its mapping to do
+ * (SCAN_PTE_MAPPED_HUGEPAGE).  Collapses if the holes are within
+ * max_ptes_none (khugepaged only).  No young bits: nobody would move
+ * them from the PTEs to the folios for it.
+ */
+static enum scan_result hpage_collapse_scan_file(struct mm_struct *mm, unsigned long addr,
+						 struct shmem_file *file, unsigned long start,
+						 struct collapse_control *cc)
+{
+	const unsigned int max_ptes_none = collapse_limit(cc, khugepaged_max_ptes_none);
+	struct address_space *mapping = &file->f_mapping;
+	unsigned long index = start, end = start + HPAGE_PMD_NR;
+	enum scan_result result = SCAN_SUCCEED;
+	struct folio *folio = NULL;
+	int present = 0;
+
+	KFUNC(addr, NULL);
+	cc->address = addr;
+	cc->scan_pte = -1;
+	cc->scan_folio = NULL;
+	cc->new_pfn = 0;
+	memset(cc->node_load, 0, sizeof(cc->node_load));
+	while (index < end && (folio = xa_find(&mapping->i_pages, &index, end - 1))) {
+		cc->scan_pte = (int)(index - start);
+		cc->scan_folio = folio;
+		if (folio_order(folio) == HPAGE_PMD_ORDER) {
+			result = SCAN_PTE_MAPPED_HUGEPAGE;
+			break;
+		}
+		cc->node_load[folio_nid(folio)]++;
+		if (!folio_test_lru(folio)) {
+			result = SCAN_PAGE_LRU;
+			break;
+		}
+		if (folio_expected_ref_count(folio) != folio_ref_count(folio)) {
+			result = SCAN_PAGE_COUNT;
+			break;
+		}
+		present += folio_nr_pages(folio);
+		index = folio->index + folio_nr_pages(folio);
+		folio = NULL;
+	}
+	if (result == SCAN_SUCCEED) {
+		if (present < (int)(HPAGE_PMD_NR - max_ptes_none)) {
+			result = SCAN_EXCEED_NONE_PTE;
+			count_vm_event(THP_SCAN_EXCEED_NONE_PTE);
+		} else {
+			result = collapse_file(mm, addr, file, start, cc);
+		}
+	}
+	trace_mm_khugepaged_scan_file(mm, cc, folio, file, present, 0, result);
+	return result;
+}
+
+/* Map the locked page-cache THP @folio by the PMD at @addr, allocating the levels above. */
+static enum scan_result set_huge_pmd(struct vm_area_struct *vma, unsigned long addr,
+				     pmd_t *pmdp, struct folio *folio)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct vm_fault vmf = { .vma = vma, .address = addr, .flags = 0 };
+
+	if (!pmdp) {
+		pud_t *pudp = pud_alloc(mm, p4d_offset(pgd_offset(mm, addr), addr), addr);
+
+		pmdp = pudp ? pmd_alloc(mm, pudp, addr) : NULL;
+		if (!pmdp)
+			return SCAN_FAIL;
+	}
+	vmf.pmd = pmdp;
+	if (do_set_pmd(&vmf, folio, folio_page(folio, 0)))
+		return SCAN_FAIL;
+	folio_get(folio);
+	return SCAN_SUCCEED;
+}
+
+/*
+ * The page cache holds a THP at @addr: if the PTEs there map nothing
+ * but its pages, zap them and free the table; with @install_pmd map
+ * the THP by the PMD now (MADV_COLLAPSE), else leave it to the next
+ * fault (khugepaged).  SCAN_SUCCEED, SCAN_PMD_MAPPED, or why not.
+ */
+static enum scan_result collapse_pte_mapped_thp(struct mm_struct *mm, unsigned long addr,
+						bool install_pmd)
+{
+	unsigned long haddr = addr & HPAGE_PMD_MASK;
+	struct vm_area_struct *vma = find_vma(mm, haddr);
+	enum scan_result result;
+	int nr_mapped_ptes = 0, i;
+	struct folio *folio;
+	pte_t *start_pte;
+	pmd_t *pmd, pgt_pmd;
+	spinlock_t *pml;
+
+	KFUNC(haddr, NULL);
+	if (!vma || !vma->vm_file || !range_in_vma(vma, haddr, haddr + HPAGE_PMD_SIZE))
+		return SCAN_VMA_CHECK;
+	result = find_pmd_or_thp_or_none(mm, haddr, &pmd);
+	if (result == SCAN_PMD_MAPPED)
+		return result;
+	/* The cache holds a THP: a fault would map it by PMD whatever sysfs says. */
+	if (!thp_vma_allowable_order(vma, vma->vm_flags, TVA_FORCED_COLLAPSE, PMD_ORDER))
+		return SCAN_VMA_CHECK;
+	folio = filemap_get_entry(&vma->vm_file->f_mapping, linear_page_index(vma, haddr));
+	if (!folio)
+		return SCAN_PAGE_NULL;
+	folio_lock(folio);
+	if (folio_order(folio) != HPAGE_PMD_ORDER) {
+		result = SCAN_PAGE_COMPOUND;
+		goto drop_folio;
+	}
+	switch (result) {
+	case SCAN_SUCCEED:
+		break;
+	case SCAN_PMD_NULL:
+	case SCAN_PMD_NONE:
+		/* no PTE table left (retracted): only the PMD to set */
+		goto maybe_install_pmd;
+	default:
+		goto drop_folio;
+	}
+
+	/* step 1: every PTE maps its own page of the THP, or nothing */
+	result = SCAN_FAIL;
+	start_pte = pte_offset_map(pmd, haddr);
+	for (i = 0; i < HPAGE_PMD_NR; i++) {
+		pte_t ptent = ptep_get(start_pte + i);
+
+		if (pte_none(ptent))
+			continue;
+		if (!pte_present(ptent)) {
+			result = SCAN_PTE_NON_PRESENT;
+			goto drop_folio;
+		}
+		if (vm_normal_page(vma, haddr + i * PAGE_SIZE, ptent) != folio_page(folio, i))
+			goto drop_folio;
+	}
+	/* step 2: clear them and their rmap */
+	for (i = 0; i < HPAGE_PMD_NR; i++) {
+		pte_t ptent = ptep_get(start_pte + i);
+
+		if (pte_none(ptent))
+			continue;
+		pte_clear(mm, haddr + i * PAGE_SIZE, start_pte + i);
+		folio_remove_rmap_pte(folio, folio_page(folio, i), vma);
+		nr_mapped_ptes++;
+	}
+	/* step 3: their references and rss */
+	if (nr_mapped_ptes) {
+		folio_ref_sub(folio, nr_mapped_ptes);
+		add_mm_counter(mm, folio_test_swapbacked(folio) ? MM_SHMEMPAGES : MM_FILEPAGES,
+			       -nr_mapped_ptes);
+	}
+	/* step 4: the empty table goes */
+	pml = pmd_lock(mm, pmd);
+	pgt_pmd = pmdp_collapse_flush(vma, haddr, pmd);
+	spin_unlock(pml);
+	mm_dec_nr_ptes(mm);
+	pte_free(mm, pmd_pgtable(pgt_pmd));
+	KNOTE("%d ptes of folio pfn %#lx cleared, the table freed", nr_mapped_ptes,
+	      folio_pfn(folio));
+maybe_install_pmd:
+	/* step 5 */
+	result = install_pmd ? set_huge_pmd(vma, haddr, pmd, folio) : SCAN_SUCCEED;
+drop_folio:
+	folio_unlock(folio);
+	folio_put(folio);
+	return result;
+}
+
 /* ---- khugepaged ---- */
 
 /* An exited mm leaves the list. */
@@ -1115,12 +1662,35 @@ static bool khugepaged_skip_vma(struct vm_area_struct *vma, struct collapse_cont
 					    thp_vma_refusal(vma, cc));
 		return true;
 	}
-	if (!vma_is_anonymous(vma)) {
-		collapse_report_vma(vma, vma->vm_start, vma->vm_end, cc,
-				    "file and shmem collapse (hpage_collapse_scan_file) is not simulated");
-		return true;
-	}
 	return false;
+}
+
+/*
+ * khugepaged on a shmem VMA: collapse the page cache behind the PMD
+ * range, or, if it holds a THP already, retract this mm's page table
+ * so the next fault maps it by PMD.  The mmap_lock is dropped for it,
+ * so the scan starts over afterwards.  A THP already mapped or
+ * retracted counts as a collapse again (khugepaged/pages_collapsed
+ * grows at every pass, FACTS.md "shmem collapse").
+ */
+static enum scan_result khugepaged_scan_file(struct mm_struct *mm, struct vm_area_struct *vma,
+					     unsigned long address, bool *mmap_locked,
+					     struct collapse_control *cc)
+{
+	enum scan_result result;
+
+	result = hpage_collapse_scan_file(mm, address, vma->vm_file,
+					  linear_page_index(vma, address), cc);
+	*mmap_locked = false;
+	if (result == SCAN_PTE_MAPPED_HUGEPAGE) {
+		if (hpage_collapse_test_exit_or_disable(mm))
+			return result;
+		result = collapse_pte_mapped_thp(mm, address, false);
+		collapse_report_then(result);
+		if (result == SCAN_PMD_MAPPED)
+			result = SCAN_SUCCEED;
+	}
+	return result;
 }
 
 /*
@@ -1170,8 +1740,12 @@ static unsigned int khugepaged_scan_mm_slot(unsigned int pages, enum scan_result
 		while (khugepaged_scan.address < hend) {
 			bool mmap_locked = true;
 
-			*result = hpage_collapse_scan_pmd(mm, vma, khugepaged_scan.address,
-							  &mmap_locked, cc);
+			if (vma_is_anonymous(vma))
+				*result = hpage_collapse_scan_pmd(mm, vma, khugepaged_scan.address,
+								  &mmap_locked, cc);
+			else
+				*result = khugepaged_scan_file(mm, vma, khugepaged_scan.address,
+							       &mmap_locked, cc);
 			if (*result == SCAN_SUCCEED)
 				++khugepaged_pages_collapsed;
 			khugepaged_scan.address += HPAGE_PMD_SIZE;
@@ -1288,8 +1862,6 @@ int madvise_collapse(struct vm_area_struct *vma, unsigned long start, unsigned l
 		collapse_report_vma(vma, start, end, &cc, thp_vma_refusal(vma, &cc));
 		return -EINVAL;
 	}
-	if (!vma_is_anonymous(vma))
-		return -ENOTSUP;
 	/* folios waiting in a CPU's batch hold a reference: SCAN_PAGE_COUNT */
 	lru_add_drain_all();
 	hstart = ALIGN(start, HPAGE_PMD_SIZE);
@@ -1298,7 +1870,16 @@ int madvise_collapse(struct vm_area_struct *vma, unsigned long start, unsigned l
 		bool mmap_locked = true;
 		enum scan_result result;
 
-		result = hpage_collapse_scan_pmd(vma->vm_mm, vma, addr, &mmap_locked, &cc);
+		if (vma_is_anonymous(vma))
+			result = hpage_collapse_scan_pmd(vma->vm_mm, vma, addr, &mmap_locked, &cc);
+		else
+			result = hpage_collapse_scan_file(vma->vm_mm, addr, vma->vm_file,
+							  linear_page_index(vma, addr), &cc);
+		/* the page cache holds a THP now: map it here by the PMD */
+		if (result == SCAN_PTE_MAPPED_HUGEPAGE) {
+			result = collapse_pte_mapped_thp(vma->vm_mm, addr, true);
+			collapse_report_then(result);
+		}
 		if (result == SCAN_SUCCEED || result == SCAN_PMD_MAPPED) {
 			thps++;
 			continue;

@@ -61,9 +61,8 @@ void khugepaged_reset(void);
 unsigned int khugepaged_do_scan(unsigned int pages);
 
 /*
- * MADV_COLLAPSE of [start, end) inside @vma.  0, -EINVAL, -EAGAIN,
- * -ENOMEM, -EBUSY as the kernel returns them; -ENOTSUP for file and
- * shmem VMAs (collapse_file is not simulated).
+ * MADV_COLLAPSE of [start, end) inside @vma, anonymous or shmem.  0,
+ * -EINVAL, -EAGAIN, -ENOMEM, -EBUSY as the kernel returns them.
  */
 int madvise_collapse(struct vm_area_struct *vma, unsigned long start, unsigned long end);
 
@@ -75,9 +74,10 @@ int khugepaged_mm_pids(int *pids, int max);
 
 /*
  * thpsh: why each PMD range was (not) collapsed.  While reporting is on,
- * every hpage_collapse_scan_pmd adds one report (the facts its
- * mm_khugepaged_scan_pmd event prints, plus the PTE that decided and the
- * reason in words), and every VMA that khugepaged skips or MADV_COLLAPSE
+ * every hpage_collapse_scan_pmd or hpage_collapse_scan_file adds one
+ * report (the facts its mm_khugepaged_scan_pmd/_file event prints, plus
+ * the PTE or page index that decided and the reason in words; for a
+ * page-cache THP, what collapse_pte_mapped_thp did then), and every VMA that khugepaged skips or MADV_COLLAPSE
  * refuses before scanning adds one with SCAN_VMA_CHECK.
  */
 struct collapse_report {
@@ -85,7 +85,10 @@ struct collapse_report {
 	unsigned long start, end;	/* the PMD range, or the VMA part refused */
 	enum scan_result result;
 	bool by_khugepaged;		/* khugepaged, or MADV_COLLAPSE */
-	bool traced;			/* mm_khugepaged_scan_pmd fired for it */
+	bool traced;			/* mm_khugepaged_scan_pmd/_file fired for it */
+	bool file;			/* a page-cache range (hpage_collapse_scan_file) */
+	int present;			/* file: pages the cache held */
+	enum scan_result then;		/* file: collapse_pte_mapped_thp's result, or SCAN_FAIL */
 	int none_or_zero;		/* as the tracepoint counts them */
 	int referenced;
 	int unmapped;

@@ -100,6 +100,16 @@ static long mmap_region(struct mm_struct *mm, unsigned long addr, unsigned long 
 	vma->vm_page_prot = vm_get_page_prot(vm_flags);
 	vma_link(mm, vma);
 	KNOTE("new vma [%#lx, %#lx)", addr, addr + len);
+	/*
+	 * A shmem VMA may be khugepaged's from the start (mm/vma.c
+	 * __mmap_new_vma), as mapped: before the madvise that the
+	 * VM_HUGEPAGE or VM_NOHUGEPAGE of @vm_flags stands for.
+	 */
+	if (!vma_is_anonymous(vma)) {
+		vma->vm_flags &= ~(VM_HUGEPAGE | VM_NOHUGEPAGE);
+		khugepaged_enter_vma(vma, vma->vm_flags);
+		vma->vm_flags = vm_flags;
+	}
 	vma_merge_neighbours(vma);
 	return addr;
 }

@@ -431,6 +431,27 @@ void shmem_recalc_inode(struct shmem_file *file)
 	file->sb->used_blocks -= freed;
 }
 
+/*
+ * shmem_charge(): @pages more pages in @file's cache than it allocated
+ * (the holes a collapse filled): charge them to the mount.  False when
+ * it is full.
+ */
+bool shmem_charge(struct shmem_file *file, long pages)
+{
+	if (shmem_inode_acct_blocks(file, pages))
+		return false;
+	file->alloced += pages;
+	file->f_mapping.nrpages += pages;
+	return true;
+}
+
+/* shmem_uncharge(): undo shmem_charge() of @pages. */
+void shmem_uncharge(struct shmem_file *file, long pages)
+{
+	file->f_mapping.nrpages -= pages;
+	shmem_recalc_inode(file);
+}
+
 /* ---- which folio sizes ---- */
 
 /* The orders whose folio at @index would lie within i_size (or @write_end). */

@@ -102,6 +102,8 @@ unsigned long shmem_allowable_huge_orders(struct shmem_file *file,
 					  long long write_end, bool shmem_huge_force);
 vm_fault_t shmem_fault(struct vm_fault *vmf);
 void shmem_recalc_inode(struct shmem_file *file);
+bool shmem_charge(struct shmem_file *file, long pages);
+void shmem_uncharge(struct shmem_file *file, long pages);
 
 /* sysfs: transparent_hugepage/shmem_enabled and hugepages-<size>kB/shmem_enabled. */
 int shmem_enabled_show(char *buf, size_t len);

@@ -77,7 +77,7 @@ const char *ftrace_filter(int i);
 void ftrace_set_output(void (*fn)(const char *line, void *arg), void *arg);
 
 /* Trace events (tracepoints). */
-#define TP_MAX_FIELDS 6
+#define TP_MAX_FIELDS 8
 struct tp_field {
 	const char *key;
 	const char *str;	/* string value, or NULL for an integer */
