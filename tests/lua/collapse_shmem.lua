@@ -312,6 +312,36 @@ t.is({ r.mm_slots, skipped and skipped.result }, { { 1 }, "SCAN_VMA_CHECK" },
 t.like(skipped and skipped.why or "", "huge= option", "...because of the mount's huge= option")
 step("khugepaged and a huge=never tmpfs")
 
+-- FACTS "shmem private mappings", MADV_COLLAPSE: a private mapping whose
+-- pages were only read collapses like a shared one; one with a copied
+-- page (an anon_vma) gets EINVAL, yet the cache is collapsed: its file
+-- PTEs are zapped, its page table kept (retract_page_tables skips a VMA
+-- with an anon_vma, collapse_pte_mapped_thp meets the copy: SCAN_FAIL).
+tmpfs(MNT .. "p", "huge=never,size=64m")
+local w = mmap("4M", { file = MNT .. "p/f", shared = true })
+for i = 0, 1023 do write(w + i * 4096, 0x7c00 ~ i) end
+munmap(w, "4M")
+a = mmap("2M", { file = MNT .. "p/f", nohuge = true, addr = place() })
+touch(a, "2M", "r")
+madvise(a, "2M", "hugepage")
+v = snap()
+t.is({ madvise(a, "2M", "collapse"), delta(v), walk(a).huge, bad(a, 512, 0x7c00) },
+	{ 0, COLLAPSED, true, 0 }, "private, only read: collapsed and PMD-mapped, values intact")
+step("MADV_COLLAPSE of a private mapping")
+b = mmap("2M", { file = MNT .. "p/f", offset = "2M", nohuge = true, addr = place() })
+touch(b, "2M", "r")
+write(b + 4096, 0x77)
+madvise(b, "2M", "hugepage")
+v = snap()
+ret, err, scans = madvise(b, "2M", "collapse")
+t.is({ ret, err, delta(v), scans[1]["then"] },
+	{ -22, "EINVAL", { thp_collapse_alloc = 1, nr_shmem_hugepages = 1, ShmemHugePages = 2048 }, "SCAN_FAIL" },
+	"private with a copy: EINVAL, the cache collapsed all the same, nothing PMD-mapped")
+t.is({ smaps(b).Rss, smaps(b).Anonymous }, { 4, 4 }, "only the copy is mapped")
+t.is({ read(b), read(b + 4096), read(b + 2 * 4096), walk(b).huge }, { 0x7c00 ~ 512, 0x77, 0x7c00 ~ 514, false },
+	"reads map the new THP by PTEs, the copy keeps its value")
+step("MADV_COLLAPSE of a private mapping with a copy")
+
 -- Bad input changes nothing: a range outside any mapping.
 t.raises(function() madvise(0x10000, "2M", "collapse") end, "madvise", "unmapped range: an error naming madvise")
 step("bad input")
