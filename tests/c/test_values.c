@@ -197,6 +197,58 @@ static void test_file(void)
 	passes("truncate, recorded");
 }
 
+/*
+ * A private mapping of a file: a page reads the file until written, the
+ * copy then keeps its value.  Caught: a copy that changed, a write that
+ * went into the page cache instead of a copy, a copy replaced by the
+ * file's page again.
+ */
+static void test_private_file(void)
+{
+	const char *why;
+	int err;
+	struct shmem_file *file;
+	unsigned long s, p;
+	pte_t *pte, saved;
+	struct page *cache;
+
+	shmem_mount("/mnt", "huge=never", &why);
+	file = shmem_file_open("/mnt/f", PMD_SIZE, &err);
+	s = (unsigned long)do_mmap(current->mm, 0, PMD_SIZE, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, 0, file, 0);
+	p = (unsigned long)do_mmap(current->mm, 0, PMD_SIZE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE, 0, file, 0);
+	fput(file);
+	write_value(current, s + PAGE_SIZE, 5);
+	write_value(current, s + 2 * PAGE_SIZE, 6);
+	ok(page_value(page_at(current->mm, p + PAGE_SIZE, false)) == 5,
+	   "a private mapping reads the file");
+	write_value(current, p + PAGE_SIZE, 7);
+	page_at(current->mm, p + 2 * PAGE_SIZE, true);	/* a write fault: a copy of 6 */
+	shadow_copy(current, p + 2 * PAGE_SIZE, PAGE_SIZE);
+	write_value(current, s + 2 * PAGE_SIZE, 8);
+	passes("a private copy written, one copied, the file written");
+	ok(page_value(page_at(current->mm, s + PAGE_SIZE, false)) == 5 &&
+	   page_value(page_at(current->mm, p + 2 * PAGE_SIZE, false)) == 6,
+	   "the file keeps 5, the copy keeps 6");
+	page_values[page_to_pfn(page_at(current->mm, p + 2 * PAGE_SIZE, false))] = 9;
+	caught("(private copy of /mnt/f index 0x2) reads 9, expected 6", "a copy that changed");
+	page_values[page_to_pfn(page_at(current->mm, p + 2 * PAGE_SIZE, false))] = 6;
+	cache = page_at(current->mm, s + PAGE_SIZE, false);
+	page_values[page_to_pfn(cache)] = 7;
+	caught("/mnt/f index 0x1) reads 7, expected 5", "a private write that reached the file");
+	page_values[page_to_pfn(cache)] = 5;
+	pte = pte_offset_map(mm_find_pmd(current->mm, p + PAGE_SIZE), p + PAGE_SIZE);
+	saved = *pte;
+	*pte = pfn_pte(page_to_pfn(cache), __pgprot(pte_val(saved) & ~PTE_PFN_MASK));
+	caught("maps /mnt/f index 0x1, expected its private copy", "a copy replaced by the file's page");
+	*pte = saved;
+	passes("the entries restored");
+	shmem_setattr_size(file, 0);
+	shadow_truncate(file, PMD_SIZE, 0);
+	passes("truncate: the copies go too");
+}
+
 /* Many values in, ranges out, by key and by slot: the table stays right. */
 static void test_table(void)
 {
@@ -246,7 +298,7 @@ static void test_swap_entry(void)
 int main(void)
 {
 	void (*tests[])(void) = { test_anon, test_fork_and_mremap, test_lazyfree, test_file,
-				  test_table, test_swap_entry };
+				  test_private_file, test_table, test_swap_entry };
 	size_t i;
 
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
