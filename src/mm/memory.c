@@ -4,7 +4,9 @@
  * The fault path walks down the four levels, allocating tables as it
  * goes, and at the PMD level decides between a huge mapping
  * (create_huge_pmd -> do_huge_pmd_anonymous_page) and the PTE path
- * (handle_pte_fault -> do_anonymous_page / do_wp_page).
+ * (handle_pte_fault -> do_anonymous_page / do_wp_page, or for a tmpfs
+ * file do_fault -> do_read_fault / do_shared_fault, and do_cow_fault
+ * where a private mapping of the file is written).
  *
  * The unmap path mirrors it: unmap_page_range -> zap_p4d_range ->
  * zap_pud_range -> zap_pmd_range, which zaps a PMD-mapped THP whole
@@ -627,6 +629,8 @@ static vm_fault_t do_shared_fault(struct vm_fault *vmf)
  * page is faulted into the cache (a THP there if the mount says so) but
  * not mapped; a new anonymous page of the VMA gets a copy of its value
  * and is mapped writable (finish_fault -> set_pte_range).
+ * Simplification: no userfaultfd, and the copy cannot fail on a poisoned
+ * page (copy_mc_user_highpage) as the kernel's may.
  */
 static vm_fault_t do_cow_fault(struct vm_fault *vmf)
 {
