@@ -342,6 +342,24 @@ t.is({ read(b), read(b + 4096), read(b + 2 * 4096), walk(b).huge }, { 0x7c00 ~ 5
 	"reads map the new THP by PTEs, the copy keeps its value")
 step("MADV_COLLAPSE of a private mapping with a copy")
 
+-- An order-8 folio in the range (a THP truncated to 1 MiB, extended
+-- again, its upper half refaulted by 4K pages) is collapsed like small
+-- ones: only a PMD-sized folio stops hpage_collapse_scan_file (scenario
+-- shmem_collapse_mthp agrees with the live kernel).
+tmpfs(MNT .. "8", "huge=always,size=64m")
+a = mmap("2M", { file = MNT .. "8/f", shared = true, addr = place() })
+for i = 0, 511 do write(a + i * 4096, 0x7d00 ~ i) end
+truncate(MNT .. "8/f", "1M")
+truncate(MNT .. "8/f", "2M")
+for i = 256, 511 do write(a + i * 4096, 0x7d00 ~ i) end
+read(a)
+t.is({ folio(a).order, folio(a + 300 * 4096).order }, { 8, 0 }, "an order-8 folio and 256 small ones")
+v = snap()
+ret, err, scans = madvise(a, "2M", "collapse")
+t.is({ ret, delta(v), scans[1].present, folio(a).order, bad(a, 512, 0x7d00) },
+	{ 0, COLLAPSED, 512, 9, 0 }, "collapsed into a THP, present 512, values intact")
+step("MADV_COLLAPSE over an order-8 folio")
+
 -- Bad input changes nothing: a range outside any mapping.
 t.raises(function() madvise(0x10000, "2M", "collapse") end, "madvise", "unmapped range: an error naming madvise")
 step("bad input")
