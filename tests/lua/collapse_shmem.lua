@@ -264,6 +264,23 @@ t.is(bad(a, 512, 0x7900), 0, "values intact")
 t.is({ smaps(a).ShmemPmdMapped, walk(a).huge }, { 2048, true }, "the fault maps the THP by PMD")
 step("khugepaged on shared anonymous memory")
 
+-- khugepaged retracts every process's page table over the range, as
+-- MADV_COLLAPSE does (retract_page_tables walks the file's i_mmap): a
+-- child that maps the pages too is left with Rss 0, and refaults by PMD.
+munmap(a, "2M")
+a = region(nil, 512, 0x7980)
+child = fork()
+proc(child)
+t.is(bad(a, 512, 0x7980), 0, "the child maps the 512 pages")
+proc(1)
+repeat r = khugepaged() until smaps(a).Rss == 0 or tonumber(sysfs(KH .. "full_scans")) > 50
+proc(child)
+t.is({ smaps(a).Rss, bad(a, 512, 0x7980), walk(a).huge }, { 0, 0, true },
+	"the child's table was retracted too; its reads map the THP by PMD")
+proc(1)
+exit(child)
+step("khugepaged with two processes mapping the range")
+
 -- FACTS "shmem collapse", kh-holes0: 100 pages, max_ptes_none 0:
 -- exceed_none_pte, present 100, thp_scan_exceed_none_pte +1.
 sysfs(KH .. "max_ptes_none", "0")
