@@ -331,8 +331,13 @@ const struct thp_command thp_commands[] = {
 	  "tail; growing extends in place when nothing follows, else the "
 	  "mapping moves.  A whole 2 MiB-aligned PMD moves unsplit "
 	  "(move_huge_pmd, with its deposited table); a THP moved in part "
-	  "or to an unaligned place has its PMD split first.  Values never "
-	  "change.  opts: pid.",
+	  "or to an unaligned place has its PMD split first.  tmpfs files, "
+	  "shared anonymous memory and private tmpfs mappings (their copies "
+	  "with them) move the same way and keep their file offset; the "
+	  "split of a shmem THP's PMD only zaps it (the pages stay cached "
+	  "and refault), and a shared mapping grown past the end of its "
+	  "file (shared anonymous memory: past its first size) gets SIGBUS "
+	  "there.  Values never change.  opts: pid.",
 	  "mremap(mmap(\"2M\", { huge = true }), \"2M\", \"4M\")", CMD_MUTATES },
 	{ "mthp_stats", cmd_mthp_stats, "size", "table",
 	  "the per-size THP statistics",

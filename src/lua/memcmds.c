@@ -632,7 +632,10 @@ int cmd_unpin(lua_State *L)
 
 /*
  * mremap(addr, oldlen, newlen [, newaddr] [, opts]) -> the new address:
- * MREMAP_MAYMOVE, and MREMAP_FIXED when newaddr is given.
+ * MREMAP_MAYMOVE, and MREMAP_FIXED when newaddr is given.  Anonymous
+ * and shmem mappings alike; the record of values moves with the
+ * process's own pages (shmem pages are recorded by file offset, which
+ * the VMA keeps).
  */
 int cmd_mremap(lua_State *L)
 {
@@ -659,8 +662,6 @@ int cmd_mremap(lua_State *L)
 	if (!vma || old_len > vma->vm_end - addr)
 		return thp_errorf(L, "mremap: [%#lx, %#lx) is not inside one mapping (EFAULT)",
 				  addr, addr + old_len);
-	if (vma->vm_file)
-		return thp_errorf(L, "mremap: shmem mappings are not supported yet");
 	ret = do_mremap(t->mm, addr, old_len, new_len, flags, new_addr);
 	if (ret < 0)
 		return raise_errno(L, "mremap", (int)ret, "no room to grow or move the mapping");

@@ -135,6 +135,7 @@ const struct ksym ksyms[] = {
 	{ "move_normal_pmd", "mremap.c" },
 	{ "move_page_tables", "mremap.c" },
 	{ "move_vma", "mremap.c" },
+	{ "vrm_set_new_addr", "mremap.c" },
 	{ "do_mremap", "mremap.c" },
 	{ "__swap_writepage", "page_io.c" },
 	{ "swap_writeout", "page_io.c" },

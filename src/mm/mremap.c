@@ -20,13 +20,25 @@
  * folios' rmap still finds them, since the new VMA keeps the page offset
  * (vm_pgoff) and the anon_vmas of the old one.
  *
- * Simplification: one VMA at a time (the range must lie inside one);
- * no MREMAP_DONTUNMAP.
+ * shmem VMAs (tmpfs files, shared anonymous memory, private tmpfs
+ * mappings) move the same way (FACTS.md "mremap of shmem mappings"):
+ * the new VMA enters the file's i_mmap at the same vm_pgoff, so the
+ * page cache's rmap follows; a file PMD moves without a deposited table
+ * (move_huge_pmd deposits for anon only), and split_huge_pmd of a file
+ * PMD just zaps it: the pages stay in the cache and refault by PTE.  A
+ * private mapping's anonymous copies move as PTEs like any anon page.
+ * A shared mapping grown past the end of its file (or of its shared
+ * anonymous object, sized at mmap) faults SIGBUS there.
+ *
+ * Simplification: one VMA at a time (the range must lie inside one;
+ * 6.18 moves several with MREMAP_FIXED); no MREMAP_DONTUNMAP, and no
+ * old_len 0 (duplicating a shared mapping).
  */
 #include "internal.h"
 
 #include "huge_mm.h"
 #include "rmap.h"
+#include "shmem_fs.h"
 
 /* How far one step may go: to the next @size boundary of either side. */
 static unsigned long get_extent(unsigned long size, unsigned long old_addr,
@@ -214,6 +226,25 @@ static long move_vma(struct vm_area_struct *vma, unsigned long addr,
 	return new_addr;
 }
 
+/*
+ * Where a moving VMA goes without MREMAP_FIXED: a file or shmem VMA
+ * asks its file (shmem_get_unmapped_area) with the page offset it will
+ * keep, so a huge tmpfs mapping lands where its THPs can be mapped by
+ * PMD again (FACTS.md "mremap of shmem mappings": 2 MiB aligned).
+ */
+static unsigned long vrm_set_new_addr(struct vm_area_struct *vma, unsigned long addr,
+				      unsigned long new_len)
+{
+	unsigned long pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	unsigned long map_flags = (vma->vm_flags & VM_MAYSHARE) ? MAP_SHARED : 0;
+
+	KFUNC(addr, NULL);
+	if (vma->vm_file)
+		return shmem_get_unmapped_area(vma->vm_mm, vma->vm_file, 0, new_len, pgoff,
+					       map_flags);
+	return get_unmapped_area(vma->vm_mm, 0, new_len, pgoff, map_flags);
+}
+
 /* Nothing is mapped in [vma->vm_end, + delta): the VMA may grow there. */
 static bool vma_expandable(struct vm_area_struct *vma, unsigned long delta)
 {
@@ -269,8 +300,7 @@ long do_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
 	}
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
-	new_addr = get_unmapped_area(mm, 0, new_len, 0,
-				     (vma->vm_flags & VM_MAYSHARE) ? MAP_SHARED : 0);
+	new_addr = vrm_set_new_addr(vma, addr, new_len);
 	if (IS_ERR_VALUE_ULONG(new_addr))
 		return (long)new_addr;
 	return move_vma(vma, addr, old_len, new_len, new_addr);
