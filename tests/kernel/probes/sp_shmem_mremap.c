@@ -25,6 +25,9 @@
  *   privpmd    huge=always, MAP_PRIVATE: page 0 read (PMD), move aligned;
  *              then page 1 written (split, copy), every page read, move
  *              aligned again (the PTE table moves)
+ *   dup        old_len 0: a second mapping of a shared tmpfs THP (MAYMOVE,
+ *              then MAYMOVE|FIXED), of shared anonymous memory, and of a
+ *              private mapping (EINVAL?)
  *
  *   cc -O2 -Wall -o /tmp/sp_shmem_mremap tests/kernel/probes/sp_shmem_mremap.c
  *   /tmp/sp_shmem_mremap [runs]        (root)
@@ -388,6 +391,51 @@ static void case_privpmd(int r)
 	sp_umount(mnt);
 }
 
+static void case_dup(int r)
+{
+	const char *mnt = sp_mount("/tmp/thpsh-shmr.XXXXXX", "tmpfs", "huge=always");
+	uint64_t tag = 0x6900 + r;
+	char *dst = sp_reserve_aligned(4 * SP_PMD, SP_PMD), *q, *x;
+	int fd;
+	char *p = shared_thp(mnt, SP_PMD, tag, &fd);
+
+	printf("== dup run %d: old_len 0\n", r);
+	q = remap(p, 0, SP_PMD, MREMAP_MAYMOVE, NULL, "mremap dup");
+	smaps("dup", q);
+	smaps("original", p);
+	STEP("read dup", printf("  dup values bad=%d\n", sp_check(q, SP_PMD, tag)));
+	smaps("dup read", q);
+	touch(q, 3, 1, 0x77);
+	printf("  written through the dup: original reads %#lx, file %#lx\n", touch(p, 3, 0, 0),
+	       file_value(fd, 3));
+	x = remap(p, 0, SP_PMD / 2, MREMAP_MAYMOVE | MREMAP_FIXED, dst + SP_PMD + SP_PAGE,
+		  "mremap dup fixed");
+	printf("  fixed dup page 5 reads %#lx (expect %#lx)\n", touch(x, 5, 0, 0), (long)(tag ^ 5));
+	x = mremap(p + SP_PAGE, 0, SP_PAGE, MREMAP_MAYMOVE);
+	printf("  dup of page 1: %s, reads %#lx (expect %#lx)\n", x == MAP_FAILED ? "failed" : "ok",
+	       x == MAP_FAILED ? -1L : touch(x, 0, 0, 0), (long)(tag ^ 1));
+	x = mremap(p, 0, SP_PMD, 0);
+	printf("  without MAYMOVE: %s errno %d\n", x == MAP_FAILED ? "failed" : "ok", errno);
+	munmap(dst, 4 * SP_PMD);
+	munmap(q, SP_PMD);
+	munmap(p, SP_PMD);
+
+	p = mmap(NULL, SP_PMD, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	sp_fill(p, SP_PMD, tag);
+	q = remap(p, 0, SP_PMD, MREMAP_MAYMOVE, NULL, "mremap dup shared anon");
+	printf("  shared anon dup values bad=%d\n", sp_check(q, SP_PMD, tag));
+	munmap(q, SP_PMD);
+	munmap(p, SP_PMD);
+
+	p = mmap(NULL, SP_PMD, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	touch(p, 0, 0, 0);
+	q = mremap(p, 0, SP_PMD, MREMAP_MAYMOVE);
+	printf("  private dup: %s errno %d\n", q == MAP_FAILED ? "failed" : "ok", errno);
+	munmap(p, SP_PMD);
+	close(fd);
+	sp_umount(mnt);
+}
+
 int main(int argc, char **argv)
 {
 	int runs = argc > 1 ? atoi(argv[1]) : 3, r;
@@ -406,6 +454,7 @@ int main(int argc, char **argv)
 		case_anon(r);
 		case_private(r);
 		case_privpmd(r);
+		case_dup(r);
 	}
 	return 0;
 }
