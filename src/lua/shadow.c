@@ -864,10 +864,13 @@ static int check_process(struct vcheck *c, struct task_struct *t)
 	return check_unmapped(c);
 }
 
+/* What @index of @file reads: its cached page's value, or its swap slot's. */
 static u64 cached_value(struct shmem_file *file, unsigned long index)
 {
 	struct folio *folio = xa_load(&file->f_mapping.i_pages, index);
 
+	if (xa_is_value(folio))
+		return swp_entry_value(radix_to_swp_entry(folio));
 	return folio ? page_value(folio_page(folio, index - folio->index)) : 0;
 }
 
@@ -888,6 +891,14 @@ static int check_file(struct vcheck *c, struct shmem_file *file)
 				    (unsigned long long)e->key, (long long)cached_value(file, e->key),
 				    expected(e, buf, sizeof(buf)));
 	while ((folio = xa_find(&file->f_mapping.i_pages, &index, ~0UL))) {
+		if (xa_is_value(folio)) {
+			if (cached_value(file, index) && !sv_find(m, index))
+				return fail(c, "%s index %#lx reads %lld from swap, expected 0 "
+					    "(not written)", file_name(file), index,
+					    (long long)cached_value(file, index));
+			index++;
+			continue;
+		}
 		for (i = 0; i < folio_nr_pages(folio); i++)
 			if (page_value(folio_page(folio, i)) && !sv_find(m, folio->index + i))
 				return fail(c, "%s index %#lx reads %lld, expected 0 (not written)",

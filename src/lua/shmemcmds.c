@@ -121,6 +121,10 @@ int cmd_pagecache(lua_State *L)
 	file = check_file(L, 1, "pagecache");
 	lua_newtable(L);
 	while ((folio = xa_find(&file->f_mapping.i_pages, &index, ~0UL))) {
+		if (xa_is_value(folio)) {	/* swapped out: listed by swap() */
+			index++;
+			continue;
+		}
 		lua_newtable(L);
 		thp_setint(L, "index", (long long)folio->index);
 		thp_setint(L, "pfn", (long long)folio_pfn(folio));

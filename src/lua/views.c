@@ -20,6 +20,7 @@
 #include "mm/huge_mm.h"
 #include "mm/internal.h"
 #include "mm/memcontrol.h"
+#include "mm/shmem_fs.h"
 #include "mm/swap.h"
 
 /* ---- decoding ---- */
@@ -1099,6 +1100,44 @@ static void smaps_walk(struct vm_area_struct *vma, struct smaps *s)
 	}
 }
 
+/* Is anything (a page, a swap entry, a THP) mapped at @addr of @vma? */
+static bool smaps_mapped(struct vm_area_struct *vma, unsigned long addr)
+{
+	pmd_t *pmd = mm_find_pmd(vma->vm_mm, addr);
+	pte_t *pte;
+
+	if (!pmd || pmd_none(*pmd))
+		return false;
+	if (pmd_trans_huge(*pmd) || !pmd_present(*pmd))
+		return true;
+	pte = pte_offset_map(pmd, addr);
+	return pte && !pte_none(*pte);
+}
+
+/*
+ * The shmem pages of @vma's range on swap, in Swap (not SwapPss): all
+ * of them for a shared or read-only mapping (shmem_swap_usage), only
+ * those under holes for a private writable one, whose anonymous copies
+ * count as swap PTEs already (smaps_pte_hole).
+ */
+static void smaps_shmem_swap(struct smaps *s, struct vm_area_struct *vma)
+{
+	unsigned long addr;
+
+	if (!vma->vm_file || !vma->vm_file->swapped)
+		return;
+	if ((vma->vm_flags & VM_SHARED) || !(vma->vm_flags & VM_WRITE)) {
+		s->swap += shmem_swap_usage(vma) * PAGE_SIZE;
+		return;
+	}
+	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE)
+		if (!smaps_mapped(vma, addr))
+			s->swap += shmem_partial_swap_usage(&vma->vm_file->f_mapping,
+							    linear_page_index(vma, addr),
+							    linear_page_index(vma, addr) + 1) *
+				   PAGE_SIZE;
+}
+
 static void push_vmflags(lua_State *L, unsigned long flags)
 {
 	static const struct { unsigned long flag; const char *mn; } mn[] = {
@@ -1127,6 +1166,7 @@ static void push_smaps(lua_State *L, struct vm_area_struct *vma)
 	struct smaps s = { 0 };
 
 	smaps_walk(vma, &s);
+	smaps_shmem_swap(&s, vma);
 	lua_newtable(L);
 	thp_setint(L, "start", (long long)vma->vm_start);
 	thp_setint(L, "end", (long long)vma->vm_end);

@@ -11,9 +11,11 @@
  * tables themselves (none leaked, deposits matching THPs), the buddy
  * allocator and the deferred split queues.  The page cache of every
  * shmem file is walked too: each cached folio at its index, holding
- * nr_pages references, and every file folio in memory reachable so.
- * So is the swap device: each slot's count against the swap PTEs that
- * hold it, its cache mark against the swap cache folio that stands for
+ * nr_pages references, and every file folio in memory reachable so;
+ * its swap entries (swapped-out shmem pages) against info->swapped, and
+ * cached + swapped pages against the blocks it holds.
+ * So is the swap device: each slot's count against the swap PTEs and
+ * page-cache entries that hold it, its cache mark against the swap cache folio that stands for
  * it, and the free and cached page counts.
  */
 #include "check.h"
@@ -51,7 +53,7 @@ struct check {
 	long shmem_pmdmapped[MAX_NUMNODES];	/* expected NR_SHMEM_PMDMAPPED */
 	long shmem[MAX_NUMNODES];	/* expected NR_SHMEM (= NR_FILE_PAGES here) */
 	long shmem_thps[MAX_NUMNODES];	/* expected NR_SHMEM_THPS */
-	int *swap_ptes;			/* per swap slot: swap PTEs holding it */
+	int *swap_ptes;			/* per swap slot: swap PTEs and cache entries holding it */
 	long swapcache[MAX_NUMNODES];	/* expected NR_SWAPCACHE */
 };
 
@@ -420,9 +422,12 @@ static int check_folio(struct check *c, struct folio *folio)
 	if (folio_test_swapcache(folio) && check_swapcache_folio(c, folio))
 		return -1;
 	if (!folio_test_anon(folio)) {
-		if (folio->mapping ? !c->cached[pfn] : !pins || ptes || pmds)
-			return fail(c, "folio pfn %#lx: not anonymous, and neither in a page cache "
-				    "nor truncated and held by pins alone", pfn);
+		/* a shmem folio written to a swap file waits in the swap cache, unmapped */
+		if (folio->mapping ? !c->cached[pfn] :
+		    folio_test_swapcache(folio) ? ptes || pmds : !pins || ptes || pmds)
+			return fail(c, "folio pfn %#lx: not anonymous, and neither in a page cache, "
+				    "nor unmapped in the swap cache, nor truncated and held by pins "
+				    "alone", pfn);
 		c->file_mapped[nid] += pmds ? nr : pages_mapped;
 		c->shmem_pmdmapped[nid] += pmds ? nr : 0;
 	}
@@ -607,23 +612,49 @@ static int check_cached_folio(struct check *c, struct shmem_file *file, struct f
 	return 0;
 }
 
-/* A file: its cache, its page count, its blocks, its references. */
+/* A swap entry at @index of @file's cache: a slot in use, inside the file; it counts on the slot. */
+static int check_cached_swap(struct check *c, struct shmem_file *file, void *radswap,
+			     unsigned long index)
+{
+	swp_entry_t entry = radix_to_swp_entry(radswap);
+
+	if (!swp_swap_info(entry) || !swp_offset(entry))
+		return fail(c, "%s: index %#lx holds swap entry %#llx of no device slot",
+			    file->name, index, (unsigned long long)entry.val);
+	if (index >= (unsigned long)((file->i_size + PAGE_SIZE - 1) >> PAGE_SHIFT))
+		return fail(c, "%s: swap entry at index %#lx lies past EOF (%lld)", file->name,
+			    index, file->i_size);
+	c->swap_ptes[swp_offset(entry)]++;
+	return 0;
+}
+
+/* A file: its cache, its page count, its swapped pages, its blocks, its references. */
 static int check_file(struct check *c, struct shmem_file *file, long *vmas)
 {
-	unsigned long index = 0, nrpages = 0;
+	unsigned long index = 0, nrpages = 0, swapped = 0;
 	struct folio *folio;
 	struct itnode *n;
 	long refs = file->linked;
 
 	while ((folio = xa_find(&file->f_mapping.i_pages, &index, ~0UL))) {
+		if (xa_is_value(folio)) {
+			if (check_cached_swap(c, file, folio, index))
+				return -1;
+			swapped++;
+			index++;
+			continue;
+		}
 		if (check_cached_folio(c, file, folio, index))
 			return -1;
 		nrpages += folio_nr_pages(folio);
 		index += folio_nr_pages(folio);
 	}
-	if (nrpages != file->f_mapping.nrpages || nrpages != file->alloced)
-		return fail(c, "%s: %lu pages cached, nrpages %lu, alloced %lu", file->name,
-			    nrpages, file->f_mapping.nrpages, file->alloced);
+	if (swapped != file->swapped)
+		return fail(c, "%s: %lu swap entries cached, info->swapped %lu", file->name,
+			    swapped, file->swapped);
+	if (nrpages != file->f_mapping.nrpages || nrpages + swapped != file->alloced)
+		return fail(c, "%s: %lu pages cached and %lu swapped, nrpages %lu, alloced %lu",
+			    file->name, nrpages, swapped, file->f_mapping.nrpages, file->alloced);
 	for (n = it_iter_first(&file->f_mapping.i_mmap, 0, ~0UL); n;
 	     n = it_iter_next(&file->f_mapping.i_mmap, n, 0, ~0UL))
 		refs++;
@@ -670,7 +701,8 @@ static int check_swap_slot(struct check *c, struct swap_info_struct *si,
 				    folio_pfn(folio)) : 0;
 	(*inuse)++;
 	if ((map & ~SWAP_HAS_CACHE) != c->swap_ptes[offset])
-		return fail(c, "swap slot %#lx: count %d, but %d swap PTEs hold it", offset,
+		return fail(c, "swap slot %#lx: count %d, but %d swap PTEs and page-cache "
+			    "entries hold it", offset,
 			    map & ~SWAP_HAS_CACHE, c->swap_ptes[offset]);
 	if (!(map & SWAP_HAS_CACHE) != !folio)
 		return fail(c, "swap slot %#lx: cache mark %d, cached folio %s", offset,

@@ -20,11 +20,17 @@ void shmem_update_stats(struct folio *folio, long nr_pages)
 	lruvec_stat_mod_folio(folio, NR_SHMEM, nr_pages);
 }
 
-/* filemap_get_entry(): the folio caching @index, with a reference, or NULL. */
+/*
+ * filemap_get_entry(): the folio caching @index, with a reference, or
+ * NULL.  Unlike the kernel's, never a swap entry: the callers that care
+ * (shmem_get_folio_gfp, truncation) look for those themselves.
+ */
 struct folio *filemap_get_entry(struct address_space *mapping, unsigned long index)
 {
 	struct folio *folio = xa_load(&mapping->i_pages, index);
 
+	if (xa_is_value(folio))
+		return NULL;
 	if (folio && !folio_try_get(folio))
 		return NULL;	/* frozen mid-split */
 	return folio;
@@ -87,6 +93,11 @@ static struct folio *next_uptodate_folio(struct address_space *mapping,
 	while ((folio = xa_find(&mapping->i_pages, index, end_pgoff))) {
 		unsigned long at = *index;
 
+		/* a swapped page: only a fault on it reads it back */
+		if (xa_is_value(folio)) {
+			*index = at + 1;
+			continue;
+		}
 		*index = folio->index + folio_nr_pages(folio);
 		if (!folio_test_uptodate(folio) || folio_test_locked(folio) ||
 		    !folio_try_get(folio))

@@ -43,7 +43,9 @@
  *
  * Swap PTEs count against max_ptes_swap (khugepaged only), and a
  * collapse first swaps them in with do_swap_page, one fault each
- * (__collapse_huge_page_swapin, FACTS.md "Swap").  The other non-present
+ * (__collapse_huge_page_swapin, FACTS.md "Swap"); on shmem the swap
+ * entries in the page cache count so, and collapse_file reads them back
+ * with shmem_swapin_folio.  The other non-present
  * PTEs, migration entries, only exist inside a folio split, which no
  * scan can meet.
  */
@@ -318,8 +320,12 @@ static void explain_scan_file(struct collapse_report *r, const struct collapse_c
 		break;
 	case SCAN_EXCEED_NONE_PTE:
 		why(r, "%d of 512 pages in the page cache: %d holes > max_ptes_none %u",
-		    r->present, HPAGE_PMD_NR - r->present,
+		    r->present, HPAGE_PMD_NR - r->present - r->unmapped,
 		    collapse_limit(cc, khugepaged_max_ptes_none));
+		break;
+	case SCAN_EXCEED_SWAP_PTE:
+		why(r, "index %d: %d pages on swap > max_ptes_swap %u", i, r->unmapped,
+		    collapse_limit(cc, khugepaged_max_ptes_swap));
 		break;
 	case SCAN_PAGE_COUNT:
 		why(r, "index %d: folio pfn %#lx has refcount %d, the cache and its mappings "
@@ -1227,7 +1233,7 @@ static const char *file_event_name(const struct shmem_file *file)
 
 /* thpsh's probe on mm_khugepaged_scan_file: one report per PMD range. */
 static void collapse_report_scan_file(struct mm_struct *mm, const struct collapse_control *cc,
-				      long pfn, int present, enum scan_result result)
+				      long pfn, int present, int swap, enum scan_result result)
 {
 	struct collapse_report *r = collapse_report_new(mm, cc);
 
@@ -1239,6 +1245,7 @@ static void collapse_report_scan_file(struct mm_struct *mm, const struct collaps
 	r->traced = true;
 	r->file = true;
 	r->present = present;
+	r->unmapped = swap;
 	r->pfn = cc->new_pfn ? (long)cc->new_pfn : pfn;
 	explain_scan_file(r, cc);
 }
@@ -1255,7 +1262,7 @@ static void trace_mm_khugepaged_scan_file(struct mm_struct *mm, struct collapse_
 		  { "swap", NULL, swap },
 		  { "result", scan_result_status(result), 0 } } });
 	if (reporting)
-		collapse_report_scan_file(mm, cc, folio_scan_pfn(folio), present, result);
+		collapse_report_scan_file(mm, cc, folio_scan_pfn(folio), present, swap, result);
 }
 
 static void trace_mm_khugepaged_collapse_file(struct mm_struct *mm, struct folio *new_folio,
@@ -1396,6 +1403,16 @@ static enum scan_result collapse_file(struct mm_struct *mm, unsigned long addr,
 
 	while (index < end) {
 		folio = xa_load(&mapping->i_pages, index);
+		if (xa_is_value(folio)) {
+			/* on swap: read it back first (shmem_get_folio(SGP_NOALLOC)), then look again */
+			if (shmem_swapin_folio(file, index, &folio, NULL, mm)) {
+				result = SCAN_FAIL;
+				goto rollback;
+			}
+			folio_unlock(folio);
+			folio_put(folio);
+			continue;
+		}
 		if (!folio) {
 			unsigned long first = start;
 
@@ -1471,7 +1488,8 @@ out:
  * how many pages it holds, and whether each small folio could go into
  * a THP.  A THP there already leaves only its mapping to do
  * (SCAN_PTE_MAPPED_HUGEPAGE).  Collapses if the holes are within
- * max_ptes_none (khugepaged only).  No young bits: nobody would move
+ * max_ptes_none and the pages on swap within max_ptes_swap (khugepaged
+ * only; collapse_file reads them back, FACTS.md "shmem swap").  No young bits: nobody would move
  * them from the PTEs to the folios for it.
  */
 static enum scan_result hpage_collapse_scan_file(struct mm_struct *mm, unsigned long addr,
@@ -1482,8 +1500,9 @@ static enum scan_result hpage_collapse_scan_file(struct mm_struct *mm, unsigned 
 	struct address_space *mapping = &file->f_mapping;
 	unsigned long index = start, end = start + HPAGE_PMD_NR;
 	enum scan_result result = SCAN_SUCCEED;
+	const unsigned int max_ptes_swap = collapse_limit(cc, khugepaged_max_ptes_swap);
 	struct folio *folio = NULL;
-	int present = 0;
+	int present = 0, swap = 0;
 
 	KFUNC(addr, NULL);
 	cc->address = addr;
@@ -1493,6 +1512,17 @@ static enum scan_result hpage_collapse_scan_file(struct mm_struct *mm, unsigned 
 	memset(cc->node_load, 0, sizeof(cc->node_load));
 	while (index < end && (folio = xa_find(&mapping->i_pages, &index, end - 1))) {
 		cc->scan_pte = (int)(index - start);
+		/* a page on swap: collapse_file reads it back, within max_ptes_swap */
+		if (xa_is_value(folio)) {
+			folio = NULL;
+			index++;
+			if (++swap > (int)max_ptes_swap) {
+				result = SCAN_EXCEED_SWAP_PTE;
+				count_vm_event(THP_SCAN_EXCEED_SWAP_PTE);
+				break;
+			}
+			continue;
+		}
 		cc->scan_folio = folio;
 		if (folio_order(folio) == HPAGE_PMD_ORDER) {
 			result = SCAN_PTE_MAPPED_HUGEPAGE;
@@ -1519,7 +1549,7 @@ static enum scan_result hpage_collapse_scan_file(struct mm_struct *mm, unsigned 
 			result = collapse_file(mm, addr, file, start, cc);
 		}
 	}
-	trace_mm_khugepaged_scan_file(mm, cc, folio, file, present, 0, result);
+	trace_mm_khugepaged_scan_file(mm, cc, folio, file, present, swap, result);
 	return result;
 }
 

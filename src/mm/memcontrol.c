@@ -103,7 +103,8 @@ int mem_cgroup_swapin_charge_folio(struct folio *folio, struct mm_struct *mm,
 	struct mem_cgroup *memcg = mem_cgroup_from_id(swap_info->memcg_ids[swp_offset(entry)]);
 
 	KFUNC(0, folio);
-	if (!memcg)
+	/* swapoff and collapse read shmem pages back for no process */
+	if (!memcg && mm)
 		memcg = mm->owner ? mm->owner->memcg : NULL;
 	return charge_memcg(folio, memcg);
 }

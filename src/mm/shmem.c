@@ -21,8 +21,12 @@
  * ones (truncate.c); a split puts the pieces back in the cache and
  * drops those beyond EOF (shmem_split_folio_cache).
  *
- * Not simulated: swap (a file's folio leaves the cache only by
- * truncation), fallocate but for punching holes, memfd and SysV shm
+ * Swap (shmem_fs.h): reclaim writes a folio out through shmem_writeout
+ * and leaves value entries in the cache, a fault swaps them back in
+ * through shmem_swapin_folio (a whole THP from zram, as 6.18 does),
+ * truncation frees them, swapoff brings them back (shmem_unuse).
+ *
+ * Not simulated: fallocate but for punching holes, memfd and SysV shm
  * (shared anonymous memory is their twin), the unused-huge shrinker,
  * directories (files live at the root of their mount), unlink.
  */
@@ -36,6 +40,7 @@
 #include "memcontrol.h"
 #include "rmap.h"
 #include "slab.h"
+#include "swap.h"
 
 int shmem_huge;
 unsigned long huge_shmem_orders_always;
@@ -78,6 +83,11 @@ static int next_order(unsigned long *orders, int prev)
 static unsigned long size_to_pages(long long size)
 {
 	return ((unsigned long long)size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+}
+
+static unsigned long folio_next_index(const struct folio *folio)
+{
+	return folio->index + folio_nr_pages(folio);
 }
 
 /* ---- mounting ---- */
@@ -420,10 +430,13 @@ static int shmem_inode_acct_blocks(struct shmem_file *file, long pages)
 	return 0;
 }
 
-/* shmem_recalc_inode(): give back the blocks of pages that left the cache. */
+/*
+ * shmem_recalc_inode(): give back the blocks of pages that left the
+ * cache and are not on swap either (a swapped page keeps its block).
+ */
 void shmem_recalc_inode(struct shmem_file *file)
 {
-	long freed = file->alloced - file->f_mapping.nrpages;
+	long freed = file->alloced - file->swapped - file->f_mapping.nrpages;
 
 	if (freed <= 0)
 		return;
@@ -554,12 +567,27 @@ static unsigned long shmem_suitable_orders(struct vm_fault *vmf,
 
 /* ---- the page cache of a file ---- */
 
+/* Do the indices of [@index, @index + @nr) hold the swap entries from @swap, one each? */
+static bool shmem_confirm_swap(struct address_space *mapping, unsigned long index, long nr,
+			       swp_entry_t swap)
+{
+	long i;
+
+	for (i = 0; i < nr; i++)
+		if (xa_load(&mapping->i_pages, index + i) !=
+		    swp_to_radix_entry((swp_entry_t){ swap.val + i }))
+			return false;
+	return true;
+}
+
 /*
- * Insert the locked folio at @index: the cache takes nr_pages
- * references.  0, -EEXIST (something is there), -ENOMEM.
+ * Insert the locked folio at @index, where the range is empty, or holds
+ * the swap entries from @expected (a swap-in; .val 0: none): the cache
+ * takes nr_pages references.  0, -EEXIST (something else is there),
+ * -ENOMEM.
  */
 static int shmem_add_to_page_cache(struct folio *folio, struct address_space *mapping,
-				   unsigned long index)
+				   unsigned long index, swp_entry_t expected)
 {
 	long nr = folio_nr_pages(folio);
 	unsigned long first = index;
@@ -568,7 +596,8 @@ static int shmem_add_to_page_cache(struct folio *folio, struct address_space *ma
 	KFUNC(0, folio);
 	VM_BUG_ON_FOLIO(index & (nr - 1), folio);
 	VM_BUG_ON_FOLIO(!folio_test_locked(folio), folio);
-	if (xa_find(&mapping->i_pages, &first, index + nr - 1))
+	if (expected.val ? !shmem_confirm_swap(mapping, index, nr, expected) :
+	    !!xa_find(&mapping->i_pages, &first, index + nr - 1))
 		return -EEXIST;
 	folio->mapping = (unsigned long)mapping;
 	folio->index = index;
@@ -643,7 +672,7 @@ static int shmem_alloc_and_add_folio(struct vm_fault *vmf, struct shmem_file *fi
 		}
 		goto unlock;
 	}
-	error = shmem_add_to_page_cache(folio, mapping, index);
+	error = shmem_add_to_page_cache(folio, mapping, index, (swp_entry_t){ 0 });
 	if (error)
 		goto unlock;
 	/* Simplification: no unused-huge shrinker to split large folios beyond EOF first. */
@@ -679,7 +708,8 @@ static void shmem_clear_folio(struct folio *folio)
 /*
  * shmem_get_folio_gfp() for a fault (SGP_CACHE, the only mode thpsh
  * needs): the folio caching @index, locked and with a reference for
- * the caller; allocated if the cache has none.  0, or -EINVAL (beyond
+ * the caller; swapped in if it is on swap, allocated if the cache has
+ * none.  0, or -EINVAL (beyond
  * EOF), -EFBIG, -ENOMEM, -ENOSPC.
  */
 static int shmem_get_folio_gfp(struct shmem_file *file, unsigned long index,
@@ -696,6 +726,12 @@ static int shmem_get_folio_gfp(struct shmem_file *file, unsigned long index,
 repeat:
 	if ((long long)index << PAGE_SHIFT >= file->i_size)
 		return -EINVAL;
+	if (xa_is_value(xa_load(&mapping->i_pages, index))) {
+		error = shmem_swapin_folio(file, index, foliop, vmf, vmf->vma->vm_mm);
+		if (error == -EEXIST)
+			goto repeat;
+		return error;
+	}
 	folio = filemap_get_entry(mapping, index);
 	if (folio) {
 		folio_lock(folio);
@@ -724,6 +760,294 @@ alloced:
 	/* Simplification: a large folio reaching past EOF is not queued for the unused-huge shrinker. */
 	*foliop = folio;
 	return 0;
+}
+
+/* ---- swap ---- */
+
+/*
+ * shmem_delete_from_page_cache(): the locked, unmapped @folio leaves the
+ * cache, each of its indices now holding its page's entry from @swap;
+ * the cache's references go.
+ */
+static void shmem_delete_from_page_cache(struct folio *folio, swp_entry_t swap)
+{
+	struct address_space *mapping = folio_mapping(folio);
+	long i, nr = folio_nr_pages(folio);
+
+	for (i = 0; i < nr; i++)
+		BUG_ON(xa_store_order(&mapping->i_pages, folio->index + i, 0,
+				      swp_to_radix_entry((swp_entry_t){ swap.val + i })));
+	folio->mapping = 0;
+	mapping->nrpages -= nr;
+	shmem_update_stats(folio, -nr);
+	folio_put_refs(folio, nr);
+}
+
+/*
+ * shmem_writeout(): reclaim met the locked, unmapped, dirty shmem
+ * @folio.  It gets swap slots and goes to the swap cache, its cache
+ * indices hold its swap entries (each counting one on its slot), and
+ * it is written: 0, the folio unlocked.  A large folio goes whole when
+ * the device has room for it (6.18 with CONFIG_THP_SWAP: thp_swpout),
+ * else, or when it straddles EOF, it is split first and the pieces
+ * after the first join @list (thp_swpout_fallback).  With no swap, or
+ * no room for a page: AOP_WRITEPAGE_ACTIVATE, still locked and dirty.
+ */
+int shmem_writeout(struct folio *folio, struct folio **list, int *nr)
+{
+	struct shmem_file *file = folio_mapping(folio)->host;
+	unsigned long end = size_to_pages(file->i_size);
+	swp_entry_t swap;
+	long i, nr_pages;
+	int order;
+
+	KFUNC(0, folio);
+	if (!total_swap_pages())
+		goto redirty;
+	/* shrinking past EOF does not split swap entries: split a folio across it now */
+	if (folio_test_large(folio) && end > folio->index && end < folio_next_index(folio))
+		goto try_split;
+	for (;;) {
+		nr_pages = folio_nr_pages(folio);
+		if (!folio_alloc_swap(folio))
+			break;
+		if (nr_pages == 1)
+			goto redirty;
+try_split:
+		order = folio_order(folio);
+		/* the pieces must stay dirty to be written in their turn */
+		folio_set_dirty(folio);
+		if (split_folio_to_list(folio, list, nr))
+			goto redirty;
+		if (order >= HPAGE_PMD_ORDER)
+			count_vm_event(THP_SWPOUT_FALLBACK);
+		count_mthp_stat(order, MTHP_STAT_SWPOUT_FALLBACK);
+		folio_clear_dirty(folio);
+		KNOTE("order %d folio split: its pages go to swap one by one", order);
+	}
+	swap = folio_swap_entry(folio);
+	file->swapped += nr_pages;
+	/* the page cache's entries hold the slots now (swap_duplicate_nr) */
+	for (i = 0; i < nr_pages; i++)
+		swap_duplicate((swp_entry_t){ swap.val + i });
+	shmem_delete_from_page_cache(folio, swap);
+	VM_BUG_ON_FOLIO(folio_mapped(folio), folio);
+	KNOTE("%s: index %#lx..%#lx on swap from slot %#llx", file->name, folio->index,
+	      folio->index + nr_pages - 1, (unsigned long long)swp_offset(swap));
+	return swap_writeout(folio);
+redirty:
+	folio_set_dirty(folio);
+	return AOP_WRITEPAGE_ACTIVATE;
+}
+
+/*
+ * The order to read @index's swapped folio back in, straight from a
+ * zram device: the order of the cluster its slot lies in, when the
+ * aligned range of indices holds that cluster's aligned run of entries,
+ * none cached, each held by the cache alone, all zero-filled or none.
+ * (6.18 reads the multi-index entry's order; see shmem_fs.h.)
+ */
+static int shmem_swapin_order(struct address_space *mapping, unsigned long index,
+			      swp_entry_t swap)
+{
+	struct swap_info_struct *si = swp_swap_info(swap);
+	unsigned int order = si->cluster_info[swp_offset(swap) / SWAPFILE_CLUSTER].order;
+	unsigned long nr = 1UL << order, aligned = ALIGN_DOWN(index, nr);
+	swp_entry_t first = { swap.val - (index - aligned) };
+	unsigned long i;
+
+	if (!order || swp_offset(first) & (nr - 1) ||
+	    !shmem_confirm_swap(mapping, aligned, nr, first) ||
+	    non_swapcache_batch(first, nr) != (int)nr ||
+	    swap_zeromap_batch(first, nr, NULL) != (int)nr)
+		return 0;
+	for (i = 0; i < nr; i++)
+		if (__swap_count((swp_entry_t){ first.val + i }) != 1)
+			return 0;
+	return order;
+}
+
+/*
+ * shmem_swap_alloc_folio(): a new folio for the swapped folio at
+ * @index, bypassing the swap cache: the whole swapped folio when memory
+ * allows, else its one page; *@swap becomes the folio's first entry.
+ * Charged to the group its slots were, locked, read.  NULL: no memory.
+ */
+static struct folio *shmem_swap_alloc_folio(struct address_space *mapping,
+					    unsigned long index, swp_entry_t *swap,
+					    struct mm_struct *fault_mm)
+{
+	int order = shmem_swapin_order(mapping, index, *swap);
+	struct folio *folio = NULL;
+	long i;
+
+	if (order) {
+		folio = folio_alloc(GFP_TRANSHUGE, order);
+		if (folio)
+			swap->val -= index & ((1UL << order) - 1);
+	}
+	if (!folio)
+		folio = folio_alloc(GFP_HIGHUSER_MOVABLE, 0);
+	if (!folio)
+		return NULL;
+	if (mem_cgroup_swapin_charge_folio(folio, fault_mm, *swap)) {
+		folio_put(folio);
+		return NULL;
+	}
+	/* the slots' cache mark keeps anyone else from reading them meanwhile */
+	for (i = 0; i < folio_nr_pages(folio); i++)
+		swapcache_prepare((swp_entry_t){ swap->val + i });
+	folio_set_locked(folio);
+	folio_set_swapbacked(folio);
+	swap_read_folio(folio, *swap);
+	return folio;
+}
+
+/* shmem_swapin_cluster() without readahead: one page read through the swap cache, locked. */
+static struct folio *shmem_swapin_cluster(swp_entry_t swap, struct mm_struct *fault_mm)
+{
+	struct folio *folio = folio_alloc(GFP_HIGHUSER_MOVABLE, 0);
+
+	if (!folio)
+		return NULL;
+	if (mem_cgroup_swapin_charge_folio(folio, fault_mm, swap)) {
+		folio_put(folio);
+		return NULL;
+	}
+	swapcache_prepare(swap);
+	folio_set_locked(folio);
+	folio_set_swapbacked(folio);
+	swap_cache_add_folio(folio, swap);
+	swap_read_folio(folio, swap);
+	return folio;
+}
+
+/*
+ * shmem_swapin_folio(): bring the swapped page at @index back into the
+ * cache: from the swap cache, or read from the device (on zram straight
+ * into a new folio, the whole swapped THP at once, FACTS.md "shmem
+ * swap").  The folio replaces the entries, dirty, locked and with a
+ * reference for the caller; the slots are freed.  @vmf is the fault's
+ * (NULL for swapoff, collapse, truncation), @fault_mm whom to charge
+ * when the slot remembers no memcg.  0 or -ENOMEM.
+ */
+int shmem_swapin_folio(struct shmem_file *file, unsigned long index, struct folio **foliop,
+		       struct vm_fault *vmf, struct mm_struct *fault_mm)
+{
+	struct address_space *mapping = &file->f_mapping;
+	swp_entry_t swap = radix_to_swp_entry(xa_load(&mapping->i_pages, index));
+	struct swap_info_struct *si = swp_swap_info(swap);
+	bool skip_swapcache = false;
+	struct folio *folio;
+	long nr;
+
+	KFUNC(vmf ? vmf->address : 0, NULL);
+	VM_BUG_ON(!xa_is_value(xa_load(&mapping->i_pages, index)) || !si);
+	folio = swap_cache_get_folio(swap);
+	if (folio) {
+		folio_lock(folio);
+		swap = folio_swap_entry(folio);
+	} else {
+		if ((si->flags & SWP_SYNCHRONOUS_IO) && __swap_count(swap) == 1) {
+			folio = shmem_swap_alloc_folio(mapping, index, &swap, fault_mm);
+			skip_swapcache = true;
+		} else {
+			folio = shmem_swapin_cluster(swap, fault_mm);
+		}
+		if (!folio)
+			return -ENOMEM;
+		if (vmf)
+			count_vm_event(PGMAJFAULT);
+	}
+	nr = folio_nr_pages(folio);
+	index = ALIGN_DOWN(index, nr);
+	BUG_ON(shmem_add_to_page_cache(folio, mapping, index, swap));
+	file->swapped -= nr;
+	if (skip_swapcache)
+		put_swap_folio(folio, swap);	/* swapcache_clear() */
+	else
+		swap_cache_del_folio(folio);
+	/* its only copy is in memory again */
+	folio_set_dirty(folio);
+	swap_free_nr(swap, nr);
+	folio_add_lru(folio);
+	KNOTE("%s: index %#lx: order %u folio pfn %#lx back from slot %#llx", file->name,
+	      index, folio_order(folio), folio_pfn(folio), (unsigned long long)swp_offset(swap));
+	*foliop = folio;
+	return 0;
+}
+
+/* shmem_free_swap(): the swapped page at @index is dropped, its slot freed. */
+static void shmem_free_swap(struct shmem_file *file, unsigned long index, void *radswap)
+{
+	xa_store_order(&file->f_mapping.i_pages, index, 0, NULL);
+	file->swapped--;
+	free_swap_and_cache_nr(radix_to_swp_entry(radswap), 1);
+}
+
+/*
+ * shmem_unuse(): swapoff's pass over the files (try_to_unuse() calls it
+ * before walking the page tables): every swapped page back in the
+ * cache, unmapped until a fault maps it.  0 or -ENOMEM.
+ */
+int shmem_unuse(void)
+{
+	struct shmem_file *file;
+
+	KFUNC(0, NULL);
+	list_for_each_entry(file, &shmem_inodes, all) {
+		unsigned long index = 0;
+		void *entry;
+
+		while (file->swapped && (entry = xa_find(&file->f_mapping.i_pages, &index, ~0UL))) {
+			struct folio *folio = entry;
+
+			if (xa_is_value(entry)) {
+				int err = shmem_swapin_folio(file, index, &folio, NULL, NULL);
+
+				if (err)
+					return err;
+				folio_unlock(folio);
+				folio_put(folio);
+			}
+			index = folio->index + folio_nr_pages(folio);
+		}
+	}
+	return 0;
+}
+
+/* shmem_partial_swap_usage(): swapped pages at indices [@start, @end). */
+unsigned long shmem_partial_swap_usage(struct address_space *mapping, unsigned long start,
+				       unsigned long end)
+{
+	unsigned long swapped = 0;
+	void *entry;
+
+	while (start < end && (entry = xa_find(&mapping->i_pages, &start, end - 1))) {
+		if (xa_is_value(entry)) {
+			swapped++;
+			start++;
+		} else {
+			start = ((struct folio *)entry)->index +
+				folio_nr_pages((struct folio *)entry);
+		}
+	}
+	return swapped;
+}
+
+/* shmem_swap_usage(): the swapped pages of @vma's range of its file. */
+unsigned long shmem_swap_usage(struct vm_area_struct *vma)
+{
+	struct shmem_file *file = vma->vm_file;
+	unsigned long start = vma->vm_pgoff;
+
+	if (!file->swapped)
+		return 0;
+	/* the mapping covers the whole file: no need to look */
+	if (!start && vma->vm_end - vma->vm_start >= (unsigned long)file->i_size)
+		return file->swapped;
+	return shmem_partial_swap_usage(&file->f_mapping, start,
+					start + vma_pages(vma));
 }
 
 /* vmf_error(): how a fault reports an errno. */
@@ -810,19 +1134,18 @@ unsigned long shmem_get_unmapped_area(struct mm_struct *mm, struct shmem_file *f
 
 /* ---- truncation and hole punching ---- */
 
-/* The locked folio caching @index, with a reference, or NULL. */
+/* The locked folio caching @index (swapped in if on swap), with a reference, or NULL. */
 static struct folio *shmem_get_partial_folio(struct shmem_file *file, unsigned long index)
 {
-	struct folio *folio = filemap_get_entry(&file->f_mapping, index);
+	struct folio *folio;
+
+	if (xa_is_value(xa_load(&file->f_mapping.i_pages, index)))
+		return shmem_swapin_folio(file, index, &folio, NULL, NULL) ? NULL : folio;
+	folio = filemap_get_entry(&file->f_mapping, index);
 
 	if (folio)
 		folio_lock(folio);
 	return folio;
-}
-
-static unsigned long folio_next_index(const struct folio *folio)
-{
-	return folio->index + folio_nr_pages(folio);
 }
 
 /* The folios wholly inside [start, end): unmapped and removed (find_lock_entries). */
@@ -833,6 +1156,10 @@ static void shmem_undo_whole_folios(struct address_space *mapping, unsigned long
 	struct folio *folio;
 
 	while (index < end && (folio = xa_find(&mapping->i_pages, &index, end - 1))) {
+		if (xa_is_value(folio)) {
+			shmem_free_swap(mapping->host, index++, folio);
+			continue;
+		}
 		index = folio_next_index(folio);
 		if (folio->index < start || index - 1 > end - 1)
 			continue;
@@ -855,6 +1182,10 @@ static void shmem_undo_remaining(struct address_space *mapping, unsigned long st
 	struct folio *folio;
 
 	while (index < end && (folio = xa_find(&mapping->i_pages, &index, end - 1))) {
+		if (xa_is_value(folio)) {
+			shmem_free_swap(mapping->host, index++, folio);
+			continue;
+		}
 		folio_get(folio);
 		folio_lock(folio);
 		if (!folio_test_large(folio)) {
@@ -936,7 +1267,7 @@ int shmem_setattr_size(struct shmem_file *file, long long newsize)
 	/* Only shared mappings exist here: no COWed private pages to unmap again after. */
 	if (oldsize > holebegin)
 		unmap_mapping_range(&file->f_mapping, holebegin, 0, true);
-	if (file->alloced)
+	if (file->alloced)	/* cached or swapped pages */
 		shmem_truncate_range(file, newsize, -1);
 	KNOTE("%s: size %lld -> %lld, %lu pages cached", file->name, oldsize, newsize,
 	      file->f_mapping.nrpages);

@@ -14,12 +14,37 @@
  * references on it: refcount = nr_pages + one per PTE or PMD mapping
  * (+ pins).  A PMD maps a shmem THP without a deposited page table
  * (x86-64 needs none: arch_needs_pgtable_deposit() is false).
+ *
+ * Reclaim swaps a shmem folio out through shmem_writeout(): each of its
+ * indices then holds a value entry, the swap entry of its page (the
+ * slot's count includes it), and file->swapped counts them; a fault
+ * reads them back (shmem_swapin_folio), truncation frees their slots
+ * (shmem_free_swap), swapoff brings them back (shmem_unuse).  A page
+ * table never holds a swap entry for a shmem page: reclaim just unmaps.
+ * Simplification: one value entry per page where the kernel stores one
+ * multi-index entry per swapped folio; the folio's order is read from
+ * its slots (consecutive, in a cluster of that order).
  */
 #ifndef THPSH_MM_SHMEM_FS_H
 #define THPSH_MM_SHMEM_FS_H
 
 #include "internal.h"
+#include "swapops.h"
 #include "xarray.h"
+
+/* AOP_WRITEPAGE_ACTIVATE: writeout kept the folio, locked; reclaim activates it. */
+#define AOP_WRITEPAGE_ACTIVATE	0x80000
+
+/* A swap entry as a page cache value entry, and back (swp_to_radix_entry()). */
+static inline void *swp_to_radix_entry(swp_entry_t entry)
+{
+	return xa_mk_value(entry.val);
+}
+
+static inline swp_entry_t radix_to_swp_entry(const void *arg)
+{
+	return (swp_entry_t){ xa_to_value(arg) };
+}
 
 /* The huge= mount option; DENY and FORCE only in shmem_enabled. */
 #define SHMEM_HUGE_NEVER	0
@@ -56,7 +81,8 @@ struct shmem_file {
 	unsigned long i_ino;		/* inode number, never reused (get_next_ino()) */
 	struct shmem_sb_info *sb;	/* the mount it lives on */
 	long long i_size;		/* size in bytes */
-	unsigned long alloced;		/* pages charged to the mount */
+	unsigned long alloced;		/* pages charged to the mount: cached + swapped */
+	unsigned long swapped;		/* info->swapped: value entries in the cache */
 	int f_count;			/* one per VMA, plus the directory entry */
 	bool linked;			/* i_nlink: has a name (else anon shmem) */
 	struct list_head sb_list;	/* on sb->files */
@@ -102,6 +128,13 @@ unsigned long shmem_allowable_huge_orders(struct shmem_file *file,
 					  long long write_end, bool shmem_huge_force);
 vm_fault_t shmem_fault(struct vm_fault *vmf);
 void shmem_recalc_inode(struct shmem_file *file);
+int shmem_writeout(struct folio *folio, struct folio **list, int *nr);
+int shmem_swapin_folio(struct shmem_file *file, unsigned long index, struct folio **foliop,
+		       struct vm_fault *vmf, struct mm_struct *fault_mm);
+int shmem_unuse(void);
+unsigned long shmem_partial_swap_usage(struct address_space *mapping, unsigned long start,
+				       unsigned long end);
+unsigned long shmem_swap_usage(struct vm_area_struct *vma);
 bool shmem_charge(struct shmem_file *file, long pages);
 void shmem_uncharge(struct shmem_file *file, long pages);
 

@@ -135,6 +135,9 @@ int non_swapcache_batch(swp_entry_t entry, int max_nr);
 int swap_writeout(struct folio *folio);
 void swap_read_folio(struct folio *folio, swp_entry_t entry);
 
+/* vmscan.c */
+int split_folio_to_list(struct folio *folio, struct folio **list, int *nr);
+
 /* memcontrol.c */
 int mem_cgroup_swapin_charge_folio(struct folio *folio, struct mm_struct *mm,
 				   swp_entry_t entry);

@@ -13,6 +13,7 @@
 
 #include "memcontrol.h"
 #include "rmap.h"
+#include "shmem_fs.h"
 
 #define SWAP_MAP_BAD		0x7fff	/* the header slot: never allocated */
 #define TTRS_UNMAPPED		0x2	/* reclaim the swap cache folio if no page table maps it */
@@ -512,7 +513,7 @@ static void unuse_vma(struct vm_area_struct *vma)
 	}
 }
 
-/* Bring every page back from @si: through each mm, then the swap cache alone. */
+/* Bring every page back from @si: the shmem files', each mm's, then the swap cache's. */
 static void try_to_unuse(struct swap_info_struct *si)
 {
 	struct task_struct *t;
@@ -520,6 +521,8 @@ static void try_to_unuse(struct swap_info_struct *si)
 	unsigned long offset;
 
 	KFUNC(0, NULL);
+	/* sys_swapoff() made sure the memory is there */
+	BUG_ON(shmem_unuse());
 	list_for_each_entry(t, &task_list, tasks)
 		for_each_vma(t->mm, vma)
 			if (vma->anon_vma)
@@ -538,7 +541,7 @@ static void try_to_unuse(struct swap_info_struct *si)
 	VM_BUG_ON(si->inuse_pages);
 }
 
-/* Pages swapoff must allocate: slots held by PTEs and by no cached folio. */
+/* Pages swapoff must allocate: slots held by PTEs or page caches and by no cached folio. */
 static unsigned long swapoff_pages_needed(struct swap_info_struct *si,
 					  unsigned long *per_memcg)
 {

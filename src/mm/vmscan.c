@@ -17,6 +17,7 @@
 
 #include "memcontrol.h"
 #include "rmap.h"
+#include "shmem_fs.h"
 #include "swap.h"
 
 #define SHRINK_BATCH	128
@@ -151,7 +152,7 @@ static void folio_activate_locked(struct folio *folio)
  * to go through reclaim in their turn.  A piece the split freed (a
  * zero-filled page now mapping the shared zero page) is left out.
  */
-static int split_folio_to_list(struct folio *folio, struct folio **list, int *nr)
+int split_folio_to_list(struct folio *folio, struct folio **list, int *nr)
 {
 	unsigned long pfn = folio_pfn(folio), end = pfn + folio_nr_pages(folio);
 	int err = split_folio(folio);
@@ -184,6 +185,24 @@ static bool __remove_mapping(struct folio *folio)
 		return false;
 	__swap_cache_del_folio(folio);
 	put_swap_folio(folio, entry);
+	return true;
+}
+
+/*
+ * __remove_mapping() for a clean page cache folio reclaim has unmapped:
+ * a shmem page only ever read holds zeros, as the hole it leaves does.
+ * Frozen at the references of the cache and of reclaim.
+ */
+static bool remove_cache_folio(struct folio *folio)
+{
+	struct shmem_file *file = folio_mapping(folio)->host;
+
+	KFUNC(0, folio);
+	if (!folio_ref_freeze(folio, 1 + folio_nr_pages(folio)))
+		return false;
+	__filemap_remove_folio(folio);
+	shmem_recalc_inode(file);
+	KNOTE("clean folio pfn %#lx left the page cache of %s", folio_pfn(folio), file->name);
 	return true;
 }
 
@@ -231,6 +250,11 @@ static bool shrink_lazyfree_folio(struct folio *folio)
 }
 
 /*
+ * A shmem folio is unmapped (a PMD split, which for a file just zaps it)
+ * and, dirty, written by shmem_writeout(): it leaves the page cache for
+ * the swap cache and is freed like an anonymous one; a clean one (only
+ * read: it holds zeros) just leaves the cache (FACTS.md "shmem swap").
+ *
  * shrink_folio_list() for one isolated folio.  A swap-backed one goes
  * into the swap cache, is unmapped (each PTE becomes the swap entry of
  * its page; a PMD is split first), written, and freed; on a swap file
@@ -244,14 +268,17 @@ static bool shrink_lazyfree_folio(struct folio *folio)
  */
 static void shrink_folio(struct folio *folio, struct folio **list, int *nr)
 {
+	bool shmem = !folio_test_anon(folio);
+
 	KFUNC(0, folio);
 	folio_lock(folio);
-	if (!folio_test_anon(folio))
+	/* truncated since it was isolated */
+	if (shmem && !folio_mapping(folio))
 		goto keep_locked;
 	/* a device may be writing it (a lazyfree one is looked at unmapped) */
 	if (folio_test_swapbacked(folio) && folio_maybe_dma_pinned(folio))
 		goto keep_locked;
-	if (folio_test_swapbacked(folio) && !folio_test_swapcache(folio)) {
+	if (!shmem && folio_test_swapbacked(folio) && !folio_test_swapcache(folio)) {
 		if (folio_test_large(folio)) {
 			if (!can_split_folio(folio, 1, NULL))
 				goto activate_locked;
@@ -284,7 +311,18 @@ static void shrink_folio(struct folio *folio, struct folio **list, int *nr)
 			goto keep_locked;
 		goto free_it;
 	}
-	if (folio_test_dirty(folio)) {
+	if (shmem && folio_test_dirty(folio)) {
+		folio_clear_dirty(folio);
+		if (shmem_writeout(folio, list, nr) == AOP_WRITEPAGE_ACTIVATE)
+			goto activate_locked;
+		if (!(swap_info->flags & SWP_SYNCHRONOUS_IO))
+			goto keep;
+		folio_lock(folio);
+	} else if (shmem) {
+		if (!remove_cache_folio(folio))
+			goto keep_locked;
+		goto free_it;
+	} else if (folio_test_dirty(folio)) {
 		pageout(folio);
 		/* dirty again: it left the swap cache, no PTE needing the slots */
 		if (!(swap_info->flags & SWP_SYNCHRONOUS_IO) || folio_test_dirty(folio))

@@ -11,8 +11,11 @@
  *                                                                       |
  *           node shift 0 (indices 1024..1087): [0]=C [1]=D ...  <------+
  *
- * Simplification: no sibling entries, marks, value entries or RCU;
- * every slot of a multi-index entry holds the folio pointer itself.
+ * A value entry (bit 0 set) stands for a swapped-out shmem page: the
+ * swap entry of the page at that index (shmem_fs.h).
+ *
+ * Simplification: no sibling entries, marks or RCU; every slot of a
+ * multi-index entry holds the folio pointer itself.
  */
 #ifndef THPSH_MM_XARRAY_H
 #define THPSH_MM_XARRAY_H
@@ -31,6 +34,22 @@ struct xa_node {
 struct xarray {
 	struct xa_node *head;		/* the root node; NULL when empty */
 };
+
+/* Value entries: an integer of 63 bits in an entry, as xa_mk_value() makes it. */
+static inline void *xa_mk_value(unsigned long v)
+{
+	return (void *)((v << 1) | 1);
+}
+
+static inline bool xa_is_value(const void *entry)
+{
+	return (unsigned long)entry & 1;
+}
+
+static inline unsigned long xa_to_value(const void *entry)
+{
+	return (unsigned long)entry >> 1;
+}
 
 /* The entry at @index, or NULL. */
 void *xa_load(const struct xarray *xa, unsigned long index);

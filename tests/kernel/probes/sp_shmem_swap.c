@@ -29,7 +29,10 @@
  *              (copies), MADV_PAGEOUT of the private mapping, read all
  *
  *   cc -O2 -Wall -o /tmp/sp_shmem_swap tests/kernel/probes/sp_shmem_swap.c
- *   /tmp/sp_shmem_swap [runs [clean]]        (root; "clean": that case alone)
+ *   noswap   : no swap device: 16 written shared anonymous pages and a
+ *              shmem THP (shmem_enabled=always), MADV_PAGEOUT
+ *
+ *   /tmp/sp_shmem_swap [runs [clean|noswap]]   (root; that case alone)
  */
 #include "sp_common.h"
 #include <sys/file.h>
@@ -286,6 +289,32 @@ static void case_clean(int r)
 	munmap(p, len);
 }
 
+/* No swap device: 16 written shared anonymous pages and a shmem THP paged out. */
+static void case_noswap(int r)
+{
+	uint64_t tag = 0x6900 + r;
+	size_t len = 16 * SP_PAGE;
+	char *p = shared_anon(len);
+
+	printf("== noswap run %d\n", r);
+	sp_fill(p, len, tag);
+	pageout(p, len, "MADV_PAGEOUT 16 pages, no swap");
+	smaps("after", p);
+	incore("after", p, 16);
+	printf("  values bad=%d\n", sp_check(p, len, tag));
+	munmap(p, len);
+	sp_set(SP_THP "/shmem_enabled", "always");
+	p = shared_anon(SP_PMD);
+	sp_fill(p, SP_PMD, tag);
+	pageout(p, SP_PMD, "MADV_PAGEOUT 2M THP, no swap");
+	smaps("after", p);
+	incore("after", p, 512);
+	pg("after", p, 3);
+	printf("  values bad=%d\n", sp_check(p, SP_PMD, tag));
+	munmap(p, SP_PMD);
+	sp_set(SP_THP "/shmem_enabled", "never");
+}
+
 static void case_anonthp(int r)
 {
 	uint64_t tag = 0x6200 + r;
@@ -487,11 +516,16 @@ int main(int argc, char **argv)
 	sp_init();
 	sp_read_file("/proc/swaps", buf, sizeof(buf));
 	printf("/proc/swaps before: %s\n", buf);
+	if (only && !strcmp(only, "noswap")) {
+		for (r = 1; r <= runs; r++)
+			case_noswap(r);
+		return 0;
+	}
 	swap_setup("zram");
 	sp_set(KH "scan_sleep_millisecs", "100");
 	sp_set(SP_THP "/shmem_enabled", "never");
 	for (r = 1; r <= runs; r++) {
-		if (only) {	/* one case: "clean" */
+		if (only) {	/* one case: "clean" ("noswap" runs without swap, above) */
 			case_clean(r);
 			continue;
 		}
