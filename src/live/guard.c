@@ -3,7 +3,7 @@
  *
  * Whatever thpsh changes on the machine is registered here first: a
  * setting written under /sys (with the value to write back), a tracing
- * instance made, a file system mounted.  The items are undone, newest
+ * instance made, a file system mounted, a zram swap device swapped on.  The items are undone, newest
  * first,
  *
  *	- at exit (atexit), and when a live session ends;
@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/swap.h>
 #include <unistd.h>
 
 #define GUARD_ITEMS	32
@@ -108,6 +109,10 @@ static void undo(struct guard_item *it)
 	case LIVE_UNDO_MOUNT:
 		umount2(it->path, MNT_DETACH);
 		rmdir(it->path);
+		break;
+	case LIVE_UNDO_SWAP:
+		swapoff(it->path);
+		write_setting(it->arg, "1");
 		break;
 	}
 }
@@ -213,6 +218,10 @@ static void guardian_undo(struct guard_item *it)
 		break;
 	case LIVE_UNDO_MOUNT:
 		rmdir(it->path);	/* never mounted in this namespace */
+		break;
+	case LIVE_UNDO_SWAP:
+		swapoff(it->path);
+		write_setting(it->arg, "1");
 		break;
 	}
 }

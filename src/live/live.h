@@ -38,6 +38,7 @@ enum live_undo {
 	LIVE_UNDO_SETTING,	/* write arg back to the file at path */
 	LIVE_UNDO_INSTANCE,	/* rmdir the tracing instance at path (named arg) */
 	LIVE_UNDO_MOUNT,	/* unmount path, then rmdir it */
+	LIVE_UNDO_SWAP,		/* swapoff the device at path, then write 1 to arg (zram reset) */
 };
 
 /*

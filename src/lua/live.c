@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/swap.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -416,6 +417,90 @@ static void sysfs_store(lua_State *L, const char *rel, const char *path, const c
 		thp_errorf(L, "sysfs: %s rejects %s (%s)", rel, value, thp_errname(err));
 }
 
+/* --- swap: zram0 for the length of the script ------------------------ */
+
+#define LIVE_ZRAM	"/dev/zram0"
+#define LIVE_ZRAM_SYS	"/sys/block/zram0/"
+
+/* mkswap without mkswap: a version-1 header in the device's first page. */
+static int live_mkswap(unsigned long long bytes)
+{
+	unsigned char page[LIVE_PAGE_SIZE] = { 0 };
+	unsigned int version = 1, last_page = (unsigned int)(bytes / LIVE_PAGE_SIZE - 1);
+	int fd = open(LIVE_ZRAM, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	memcpy(page + 1024, &version, 4);	/* swap_header.info.version */
+	memcpy(page + 1028, &last_page, 4);	/* .last_page; nr_badpages 0 */
+	memcpy(page + LIVE_PAGE_SIZE - 10, "SWAPSPACE2", 10);
+	n = write(fd, page, sizeof(page));
+	n = n == (ssize_t)sizeof(page) && !fsync(fd) ? 0 : -EIO;
+	close(fd);
+	return (int)n;
+}
+
+/*
+ * swapon(size [, "zram"]): /dev/zram0 of @size, mkswap'ed and swapped
+ * on, as the probes set it up; swapped off and reset when the script
+ * ends however it ends (the guard).  Needs --allow-sysfs, and a zram0
+ * nobody uses.
+ */
+static int live_swapon(lua_State *L)
+{
+	static const char *const kinds[] = { "zram", "file", NULL };
+	lua_Integer size = thp_checksize(L, 1, "swapon");
+	int kind = luaL_checkoption(L, 2, "zram", kinds), id, err;
+	char buf[64];
+
+	if (kind)
+		return thp_errorf(L, "swapon: a swap file is not available on the live kernel "
+				  "(thpsh swaps to /dev/zram0 there)");
+	if (size % (lua_Integer)LIVE_PAGE_SIZE || size < 10 * (lua_Integer)LIVE_PAGE_SIZE)
+		return thp_errorf(L, "swapon: size %lld is not a multiple of 4K of at least 40K",
+				  (long long)size);
+	if (!S.allow_sysfs)
+		return thp_errorf(L, "swapon: needs --allow-sysfs (it sets up /dev/zram0; thpsh "
+				  "swaps it off and resets it when the script ends)");
+	if (live_guard_find(LIVE_UNDO_SWAP, LIVE_ZRAM) >= 0)
+		return thp_errorf(L, "swapon: %s is on already (EBUSY): swapoff() it first",
+				  LIVE_ZRAM);
+	if (live_read(LIVE_ZRAM_SYS "disksize", buf, sizeof(buf)) < 0)
+		return thp_errorf(L, "swapon: this machine has no %s (modprobe zram)", LIVE_ZRAM);
+	if (strtoull(buf, NULL, 10))
+		return thp_errorf(L, "swapon: %s is in use by someone else (disksize %s)",
+				  LIVE_ZRAM, buf);
+	id = live_guard_push(LIVE_UNDO_SWAP, LIVE_ZRAM, LIVE_ZRAM_SYS "reset");
+	if (id < 0)
+		return thp_errorf(L, "swapon: too many changes to undo them all");
+	snprintf(buf, sizeof(buf), "%lld", (long long)size);
+	err = live_write(LIVE_ZRAM_SYS "disksize", buf);
+	if (!err)
+		err = live_mkswap((unsigned long long)size);
+	if (!err && swapon(LIVE_ZRAM, 0))
+		err = -errno;
+	if (err) {
+		live_guard_undo(id);
+		return thp_errorf(L, "swapon: setting up %s failed (%s)", LIVE_ZRAM,
+				  thp_errname(err));
+	}
+	return 0;
+}
+
+/* swapoff(): everything swapped to zram0 comes back, then the device is reset. */
+static int live_swapoff(lua_State *L)
+{
+	int id = live_guard_find(LIVE_UNDO_SWAP, LIVE_ZRAM);
+
+	if (id < 0)
+		return thp_errorf(L, "swapoff: no swap device is on (EINVAL)");
+	if (swapoff(LIVE_ZRAM))
+		return thp_errorf(L, "swapoff: %s (%s)", LIVE_ZRAM, thp_errname(-errno));
+	live_guard_undo(id);
+	return 0;
+}
+
 /* sysfs(path [, value]): read, or (with --allow-sysfs) write, under /sys/kernel/mm. */
 static int live_sysfs(lua_State *L)
 {
@@ -646,6 +731,7 @@ static const struct {
 	{ "pin", livecmd_pin },		{ "proc", live_proc },
 	{ "ps", live_ps },		{ "read", livecmd_read },
 	{ "shrink", live_shrink },	{ "smaps", livecmd_smaps },
+	{ "swapoff", live_swapoff },	{ "swapon", live_swapon },
 	{ "sysfs", live_sysfs },	{ "tmpfs", livecmd_tmpfs },
 	{ "touch", livecmd_touch },	{ "truncate", livecmd_truncate },
 	{ "unpin", livecmd_unpin },	{ "vmstat", livecmd_vmstat },
