@@ -841,24 +841,38 @@ redirty:
 }
 
 /*
- * The order to read @index's swapped folio back in, straight from a
- * zram device: the order of the cluster its slot lies in, when the
- * aligned range of indices holds that cluster's aligned run of entries,
- * none cached, each held by the cache alone, all zero-filled or none.
- * (6.18 reads the multi-index entry's order; see shmem_fs.h.)
+ * The order of the swapped folio @index's entry @swap belongs to: the
+ * order of the cluster its slot lies in, when the aligned range of
+ * indices holds that cluster's aligned run of entries, else 0.  (6.18
+ * reads the multi-index entry's order; see shmem_fs.h.)
  */
-static int shmem_swapin_order(struct address_space *mapping, unsigned long index,
-			      swp_entry_t swap)
+static int shmem_swap_order(struct address_space *mapping, unsigned long index,
+			    swp_entry_t swap)
 {
 	struct swap_info_struct *si = swp_swap_info(swap);
 	unsigned int order = si->cluster_info[swp_offset(swap) / SWAPFILE_CLUSTER].order;
 	unsigned long nr = 1UL << order, aligned = ALIGN_DOWN(index, nr);
 	swp_entry_t first = { swap.val - (index - aligned) };
-	unsigned long i;
 
 	if (!order || swp_offset(first) & (nr - 1) ||
-	    !shmem_confirm_swap(mapping, aligned, nr, first) ||
-	    non_swapcache_batch(first, nr) != (int)nr ||
+	    !shmem_confirm_swap(mapping, aligned, nr, first))
+		return 0;
+	return order;
+}
+
+/*
+ * The order to read @index's swapped folio back in, straight from a
+ * zram device: its whole order when none of its slots is cached, each
+ * is held by the cache alone, and all are zero-filled or none are.
+ */
+static int shmem_swapin_order(struct address_space *mapping, unsigned long index,
+			      swp_entry_t swap)
+{
+	unsigned int order = shmem_swap_order(mapping, index, swap);
+	unsigned long nr = 1UL << order, i;
+	swp_entry_t first = { swap.val - (index & (nr - 1)) };
+
+	if (!order || non_swapcache_batch(first, nr) != (int)nr ||
 	    swap_zeromap_batch(first, nr, NULL) != (int)nr)
 		return 0;
 	for (i = 0; i < nr; i++)
@@ -977,12 +991,25 @@ int shmem_swapin_folio(struct shmem_file *file, unsigned long index, struct foli
 	return 0;
 }
 
-/* shmem_free_swap(): the swapped page at @index is dropped, its slot freed. */
-static void shmem_free_swap(struct shmem_file *file, unsigned long index, void *radswap)
+/*
+ * shmem_free_swap(): the swapped page at @index is dropped, its slot
+ * freed, unless it belongs to a swapped folio reaching outside [@start,
+ * @end): that one is left whole, for the partial-folio step to read back
+ * and cut (6.18 frees a multi-index entry only whole).  True if freed.
+ */
+static bool shmem_free_swap(struct shmem_file *file, unsigned long index, void *radswap,
+			    unsigned long start, unsigned long end)
 {
+	swp_entry_t swap = radix_to_swp_entry(radswap);
+	unsigned long nr = 1UL << shmem_swap_order(&file->f_mapping, index, swap);
+	unsigned long first = ALIGN_DOWN(index, nr);
+
+	if (first < start || first + nr - 1 > end - 1)
+		return false;
 	xa_store_order(&file->f_mapping.i_pages, index, 0, NULL);
 	file->swapped--;
-	free_swap_and_cache_nr(radix_to_swp_entry(radswap), 1);
+	free_swap_and_cache_nr(swap, 1);
+	return true;
 }
 
 /*
@@ -1157,7 +1184,8 @@ static void shmem_undo_whole_folios(struct address_space *mapping, unsigned long
 
 	while (index < end && (folio = xa_find(&mapping->i_pages, &index, end - 1))) {
 		if (xa_is_value(folio)) {
-			shmem_free_swap(mapping->host, index++, folio);
+			shmem_free_swap(mapping->host, index, folio, start, end);
+			index++;
 			continue;
 		}
 		index = folio_next_index(folio);
@@ -1182,8 +1210,10 @@ static void shmem_undo_remaining(struct address_space *mapping, unsigned long st
 	struct folio *folio;
 
 	while (index < end && (folio = xa_find(&mapping->i_pages, &index, end - 1))) {
+		/* one across the border was read back and cut by the partial step */
 		if (xa_is_value(folio)) {
-			shmem_free_swap(mapping->host, index++, folio);
+			shmem_free_swap(mapping->host, index, folio, start, end);
+			index++;
 			continue;
 		}
 		folio_get(folio);
