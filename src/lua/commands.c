@@ -261,9 +261,13 @@ const struct thp_command thp_commands[] = {
 	  "THP whole when the device has a free cluster, see swapon; a page "
 	  "freed by \"free\" and not written since is discarded instead, "
 	  "with or without swap, and reads 0, a freed THP after its PMD is "
-	  "split; shared memory is refused while swap is on; with no "
-	  "swap device a THP is split and stays mapped, as on the live "
-	  "kernel), \"dontfork\", "
+	  "split; shmem (shared anonymous memory, tmpfs files, the file "
+	  "pages of a private mapping) is unmapped and written by "
+	  "shmem_writeout, a THP whole on zram, its page cache holding swap "
+	  "entries and its page tables none, and a shmem page only ever "
+	  "read is dropped; with no swap device an anonymous THP is split "
+	  "and stays mapped, and shmem is unmapped and stays cached, as on "
+	  "the live kernel), \"dontfork\", "
 	  "\"dofork\", \"wipeonfork\", \"keeponfork\", \"remove\" "
 	  "(punch a hole in the tmpfs file behind a shared mapping, as "
 	  "truncate does inside a file; EINVAL on private memory), or \"collapse\" (MADV_COLLAPSE: each "
@@ -497,13 +501,16 @@ const struct thp_command thp_commands[] = {
 	  "shows the device (kB), { total, free, cached } as /proc/meminfo's "
 	  "SwapTotal, SwapFree and SwapCached (kB), and entries: the slots in "
 	  "use, as runs of consecutive slots alike, each { offset, nr, count "
-	  "(swap PTEs holding each slot), cached (pfn of the swap cache "
+	  "(swap PTEs and page-cache entries holding each slot), cached (pfn "
+	  "of the swap cache "
 	  "folio), zero (written as a zero-filled page) }.  With no device, "
 	  "only total, free and cached, all 0.",
 	  "swapon(\"64M\"); print(swap().total)", CMD_PROMPT },
 	{ "swapoff", cmd_swapoff, "", "nothing",
 	  "swap everything back in and remove the swap device",
-	  "As swapoff(8): try_to_unuse walks every process and maps each "
+	  "As swapoff(8): try_to_unuse reads every swapped shmem page back "
+	  "into its page cache, unmapped (shmem_unuse), then walks every "
+	  "process and maps each "
 	  "swapped-out page again, read into an order-0 page (a THP comes "
 	  "back as 512 of them, dirty, as the live kernel does), then the "
 	  "device goes.  Refused, changing nothing, when the free memory or "
@@ -519,8 +526,12 @@ const struct thp_command thp_commands[] = {
 	  "page, or an mTHP that hugepages-<size>kB/enabled allows, outside "
 	  "the swap cache.  \"file\" is a swap file: a THP is split first "
 	  "(thp_swpout_fallback), the pages stay in the swap cache while "
-	  "their write completes, faults map them from there.  One device at "
-	  "a time.",
+	  "their write completes, faults map them from there.  Shmem goes "
+	  "through shmem_writeout: its page tables are just unmapped and its "
+	  "page cache holds the swap entries (smaps Swap, not SwapPss); a "
+	  "fault reads a page back, from zram a swapped THP whole, mapped by "
+	  "PMD; truncation frees the slots.  One device at a time.  On the "
+	  "live kernel: /dev/zram0 only, with --allow-sysfs.",
 	  "swapon(\"1G\")", CMD_MUTATES },
 	{ "sysfs", cmd_sysfs, "path [, value]", "string",
 	  "read or write a THP knob",

@@ -251,25 +251,6 @@ static void shadow_madvise(struct task_struct *t, unsigned long addr, unsigned l
 		shadow_punch_hole(t, addr, len);
 }
 
-/* Shmem folios go to swap through shmem_writeout, which thpsh does not simulate. */
-static void check_no_shmem_swapout(lua_State *L, struct mm_struct *mm, unsigned long addr,
-				   unsigned long len)
-{
-	struct vm_area_struct *vma;
-	unsigned long a;
-
-	if (!swap_info)
-		return;
-	for (a = addr; a < addr + len; a = vma->vm_end) {
-		vma = vma_lookup(mm, a);
-		if (vma->vm_file)
-			thp_errorf(L, "madvise: %#lx maps %s: \"pageout\" of shmem pages "
-				   "to swap is not supported yet", a,
-				   vma->vm_flags & VM_SHARED ? "shared memory" :
-				   "a tmpfs file privately");
-	}
-}
-
 /* madvise(addr, len, advice); "collapse" returns values (see collapsecmds.c) */
 int cmd_madvise(lua_State *L)
 {
@@ -284,8 +265,6 @@ int cmd_madvise(lua_State *L)
 	check_mapped(L, t->mm, addr, len, "madvise");
 	if (advice == MADV_COLLAPSE)
 		return thp_madvise_collapse(L, t->mm, addr, len);
-	if (advice == MADV_PAGEOUT)
-		check_no_shmem_swapout(L, t->mm, addr, len);
 	check_advice_vmas(L, t->mm, addr, len, advice);
 	swapped = advice == MADV_FREE ? swapped_pages(t->mm, addr, len) : NULL;
 	err = do_madvise(t->mm, addr, len, advice);

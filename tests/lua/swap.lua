@@ -420,13 +420,15 @@ unpin(a)
 step("pin of a swapped-out page")
 munmap(a, "2M")
 
--- Shmem pages would go to swap through shmem_writeout: not simulated, refused.
+-- Shmem pages go to swap through shmem_writeout (tests/lua/swap_shmem.lua
+-- has the rest; FACTS.md "shmem swap"): no swap entry in the page table.
 local sh = mmap("2M", { shared = true })
 write(sh, 1)
-t.raises(function() madvise(sh, "2M", "pageout") end, "pageout\" of shmem pages to swap is not supported yet",
-	"pageout of shared memory with swap on")
-t.is(read(sh), 1, "nothing changed")
-step("the refused shmem pageout")
+madvise(sh, "2M", "pageout")
+t.is({ pagemap(sh).present, pagemap(sh).swap or false, smaps(sh).Swap }, { false, false, 4 },
+	"pageout of shared memory with swap on: unmapped, its page on swap")
+t.is(read(sh), 1, "read back")
+step("shmem pageout")
 munmap(sh, "2M")
 
 -- ---- swapoff ---------------------------------------------------------
