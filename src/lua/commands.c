@@ -341,7 +341,9 @@ const struct thp_command thp_commands[] = {
 	  "split of a shmem THP's PMD only zaps it (the pages stay cached "
 	  "and refault), and a shared mapping grown past the end of its "
 	  "file (shared anonymous memory: past its first size) gets SIGBUS "
-	  "there.  Values never change.  opts: pid.",
+	  "there.  oldlen 0 maps a shared mapping a second time and unmaps "
+	  "nothing (a private one: EINVAL).  Values never change.  "
+	  "opts: pid.",
 	  "mremap(mmap(\"2M\", { huge = true }), \"2M\", \"4M\")", CMD_MUTATES },
 	{ "mthp_stats", cmd_mthp_stats, "size", "table",
 	  "the per-size THP statistics",

@@ -293,7 +293,7 @@ int livecmd_madvise(lua_State *L)
 int livecmd_mremap(lua_State *L)
 {
 	unsigned long addr = check_page_addr(L, 1, "mremap");
-	unsigned long old_len = thp_checklen(L, 2, "mremap");
+	unsigned long old_len = thp_mremap_old_len(L, 2);
 	unsigned long new_len = thp_checklen(L, 3, "mremap");
 	unsigned long flags = MREMAP_MAYMOVE, new_addr = 0;
 	int opts = lua_istable(L, 4) ? 4 : 5;
@@ -310,14 +310,17 @@ int livecmd_mremap(lua_State *L)
 			return thp_errorf(L, "mremap: the new range overlaps the old one (EINVAL)");
 	}
 	a = thp_live_task(L, opts, "mremap");
-	check_range(L, addr, old_len, "mremap");
-	span_walk(L, a, addr, addr + old_len, "mremap", &s);
+	check_range(L, addr, old_len ? old_len : LIVE_PAGE_SIZE, "mremap");
+	/* oldlen 0 still names a mapping: the one holding addr */
+	span_walk(L, a, addr, addr + (old_len ? old_len : LIVE_PAGE_SIZE), "mremap", &s);
 	if (s.gap || s.vma_end < addr + old_len)
 		return thp_errorf(L, "mremap: [%#lx, %#lx) is not inside one mapping (EFAULT)",
 				  addr, addr + old_len);
 	if (new_addr)
 		span_walk(L, a, new_addr, new_addr + new_len, "mremap", &s);
 	ret = call(a, LIVE_MREMAP, addr, old_len, new_len, flags, new_addr);
+	if (ret == -EINVAL && !old_len)
+		return thp_errorf(L, THP_MREMAP_DUP_PRIVATE, addr);
 	if (ret < 0)
 		return raise_errno(L, "mremap", ret, "no room to grow or move the mapping");
 	thp_live_add_region((unsigned long)ret, new_len);

@@ -207,6 +207,10 @@ static void check_advice_vmas(lua_State *L, struct mm_struct *mm, unsigned long 
 		if (advice == MADV_REMOVE && !vma->vm_file)
 			thp_errorf(L, "madvise: \"remove\" needs a shared file mapping; for "
 				   "private anonymous memory the kernel returns EINVAL");
+		/* madvise_remove: !vma_is_shared_maywrite(), after punching the VMAs before */
+		if (advice == MADV_REMOVE && !(vma->vm_flags & VM_SHARED))
+			thp_errorf(L, "madvise: \"remove\" needs a shared file mapping, and "
+				   "%#lx maps a file privately (EACCES)", a);
 	}
 }
 
@@ -614,12 +618,12 @@ int cmd_unpin(lua_State *L)
  * MREMAP_MAYMOVE, and MREMAP_FIXED when newaddr is given.  Anonymous
  * and shmem mappings alike; the record of values moves with the
  * process's own pages (shmem pages are recorded by file offset, which
- * the VMA keeps).
+ * the VMA keeps).  oldlen 0 maps a shared mapping a second time.
  */
 int cmd_mremap(lua_State *L)
 {
 	unsigned long addr = thp_check_page_addr(L, 1, "mremap");
-	unsigned long old_len = thp_checklen(L, 2, "mremap");
+	unsigned long old_len = thp_mremap_old_len(L, 2);
 	unsigned long new_len = thp_checklen(L, 3, "mremap");
 	unsigned long flags = MREMAP_MAYMOVE, new_addr = 0;
 	int opts = lua_istable(L, 4) ? 4 : 5;
@@ -641,6 +645,8 @@ int cmd_mremap(lua_State *L)
 	if (!vma || old_len > vma->vm_end - addr)
 		return thp_errorf(L, "mremap: [%#lx, %#lx) is not inside one mapping (EFAULT)",
 				  addr, addr + old_len);
+	if (!old_len && !(vma->vm_flags & VM_MAYSHARE))
+		return thp_errorf(L, THP_MREMAP_DUP_PRIVATE, addr);
 	ret = do_mremap(t->mm, addr, old_len, new_len, flags, new_addr);
 	if (ret < 0)
 		return raise_errno(L, "mremap", (int)ret, "no room to grow or move the mapping");

@@ -216,6 +216,11 @@ unsigned long thp_checklen(lua_State *L, int arg, const char *cmd)
 	return page_align((unsigned long)len);
 }
 
+unsigned long thp_mremap_old_len(lua_State *L, int arg)
+{
+	return thp_checksize(L, arg, "mremap") ? thp_checklen(L, arg, "mremap") : 0;
+}
+
 void thp_pagerange(lua_State *L, int arg, const char *cmd, unsigned long *start,
 		   unsigned long *len)
 {

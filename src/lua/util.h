@@ -57,6 +57,14 @@ int thp_checkprot(lua_State *L, int arg, const char *cmd);
 unsigned long thp_checklen(lua_State *L, int arg, const char *cmd);
 
 /*
+ * mremap's oldlen at @arg: as thp_checklen, but 0 is allowed (a second
+ * mapping of a shared one); a private mapping then gets this error.
+ */
+unsigned long thp_mremap_old_len(lua_State *L, int arg);
+#define THP_MREMAP_DUP_PRIVATE \
+	"mremap: oldlen 0 maps a shared mapping again, and %#lx is private (EINVAL)"
+
+/*
  * The pages covered by the address at @arg and the optional length after
  * it (a page by default), which must lie in the address space.
  */

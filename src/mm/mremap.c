@@ -31,8 +31,7 @@
  * anonymous object, sized at mmap) faults SIGBUS there.
  *
  * Simplification: one VMA at a time (the range must lie inside one;
- * 6.18 moves several with MREMAP_FIXED); no MREMAP_DONTUNMAP, and no
- * old_len 0 (duplicating a shared mapping).
+ * 6.18 moves several with MREMAP_FIXED); no MREMAP_DONTUNMAP.
  */
 #include "internal.h"
 
@@ -169,6 +168,8 @@ static unsigned long move_page_tables(struct vm_area_struct *vma, unsigned long 
 	unsigned long old_end = old_addr + len, start = old_addr, extent;
 
 	KFUNC(old_addr, NULL);
+	if (!len)
+		return 0;
 	try_realign_addr(vma, &old_addr, new_vma, &new_addr, len);
 	for (; old_addr < old_end; old_addr += extent, new_addr += extent) {
 		pmd_t *old_pmd, *new_pmd;
@@ -221,7 +222,9 @@ static long move_vma(struct vm_area_struct *vma, unsigned long addr,
 		do_vmi_munmap(mm, new_addr, new_len);
 		return -ENOMEM;
 	}
-	do_vmi_munmap(mm, addr, old_len);
+	/* old_len 0 made a second mapping of a shared one: nothing to unmap. */
+	if (old_len)
+		do_vmi_munmap(mm, addr, old_len);
 	vma_merge_neighbours(new_vma);
 	return new_addr;
 }
@@ -257,9 +260,12 @@ static bool vma_expandable(struct vm_area_struct *vma, unsigned long delta)
 /*
  * mremap(2) of [addr, addr + old_len) to @new_len bytes: at @new_addr
  * with MREMAP_FIXED, else in place if it can, else (MREMAP_MAYMOVE)
- * wherever get_unmapped_area() finds room.  Returns the address or
- * -EINVAL (unaligned, overlapping, flags), -EFAULT (not one mapping),
- * -ENOMEM (no room, or not allowed to move).
+ * wherever get_unmapped_area() finds room.  An @old_len of 0 maps the
+ * pages of a shared mapping a second time and unmaps nothing (the
+ * "duplicate shm area" case check_prep_vma() keeps; a private mapping
+ * gets -EINVAL).  Returns the address or -EINVAL (unaligned,
+ * overlapping, flags), -EFAULT (not one mapping), -ENOMEM (no room, or
+ * not allowed to move).
  */
 long do_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
 	       unsigned long new_len, unsigned long flags, unsigned long new_addr)
@@ -270,13 +276,15 @@ long do_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
 	KFUNC(addr, NULL);
 	old_len = ALIGN(old_len, PAGE_SIZE);
 	new_len = ALIGN(new_len, PAGE_SIZE);
-	if ((addr & ~PAGE_MASK) || !old_len || !new_len ||
+	if ((addr & ~PAGE_MASK) || !new_len ||
 	    (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
 	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
 		return -EINVAL;
 	vma = vma_lookup(mm, addr);
 	if (!vma || old_len > vma->vm_end - addr)
 		return -EFAULT;
+	if (!old_len && !(vma->vm_flags & (VM_SHARED | VM_MAYSHARE)))
+		return -EINVAL;
 	if (flags & MREMAP_FIXED) {
 		if ((new_addr & ~PAGE_MASK) || new_len > TASK_SIZE - new_addr ||
 		    (addr < new_addr + new_len && new_addr < addr + old_len))

@@ -3,8 +3,8 @@
 -- not aligned), growth in place and by move, shrinking through a THP,
 -- growth past the end of the file (SIGBUS), shared anonymous memory,
 -- private tmpfs mappings whose anonymous copies move with the page-cache
--- pages, the rmap of the page cache (i_mmap) after a move, and bad
--- input that changes nothing.  Every number a test expects was measured
+-- pages, the rmap of the page cache (i_mmap) after a move, oldlen 0 (a
+-- second mapping of a shared one), and bad input that changes nothing.  Every number a test expects was measured
 -- on the live 6.18 kernel by tests/kernel/probes/sp_shmem_mremap.c
 -- (FACTS.md, "mremap of shmem mappings") or follows from mm/mremap.c as
 -- the comments say.  check() runs after every step; page i of a region
@@ -258,6 +258,52 @@ t.is(sm(q), { Rss = 2048, Anonymous = 4, ShmemPmdMapped = 0 }, "moved unaligned:
 t.is({ read(q), read(q + P), read(q + 2 * P) }, { 0x6a00, 0x77, 0x6a00 ~ 2 }, "values")
 step("a private PMD-mapped mapping with a copy")
 munmap(q, "2M")
+
+-- oldlen 0 maps a shared mapping a second time, unmapping nothing
+-- (check_prep_vma's "duplicate shm area" case); the new VMA faults the
+-- same THP by a second PMD: thp_file_mapped +1 only (FACTS.md).
+truncate(F, 0)
+truncate(F, "2M")
+a = shared_thp(dst, 0x6c00)
+v = snap()
+local d = mremap(a, 0, "2M")
+t.ok(d ~= a and d % (2 * MB) == 0, "a second mapping, 2 MiB aligned")
+t.is({ delta(v), sm(d).Rss, sm(a).ShmemPmdMapped }, { {}, 0, 2048 },
+	"nothing mapped in it yet, the first one untouched")
+v = snap()
+t.is(bad(d, 0, 511, 0x6c00), 0, "the same values")
+t.is({ delta(v), sm(d).ShmemPmdMapped }, { { thp_file_mapped = 1 }, 2048 },
+	"the same THP by a second PMD")
+write(d + 3 * P, 0x77)
+t.is(read(a + 3 * P), 0x77, "a write through one is seen through the other")
+munmap(a, "2M")
+t.is(bad(d, 4, 511, 0x6c00), 0, "the second mapping outlives the first")
+step("oldlen 0")
+munmap(d, "2M")
+s = mmap("2M", { shared = true })
+write(s, 5)
+s2 = mremap(s, 0, "1M")
+munmap(s, "2M")
+t.is(read(s2), 5, "shared anonymous memory too, kept alive by the new mapping")
+munmap(s2, "1M")
+p = mmap("2M", { file = F })
+t.raises(function() mremap(p, 0, "2M") end, "oldlen 0 maps a shared mapping again",
+	"a private mapping: EINVAL")
+munmap(p, "2M")
+step("oldlen 0 of shared anonymous and private mappings")
+
+-- A move can leave a private mapping of a file right behind a shared
+-- one: "remove" over both is refused before the first (madvise_remove
+-- returns EACCES for the private VMA, after punching the shared one: a
+-- failed command here changes nothing), values_random seed 234.
+a = shared_thp(dst, 0x6d00)
+munmap(a + MB, "1M")
+p = mmap("1M", { file = "/p4k/f", addr = a + MB })
+t.raises(function() madvise(a, "2M", "remove") end, "maps a file privately (EACCES)",
+	"remove over a shared and a private mapping")
+t.is(bad(a, 0, 255, 0x6d00), 0, "the shared part not punched")
+step("remove refused")
+munmap(a, "2M")
 
 -- Bad input: an error naming the command, nothing changed.
 truncate(F, 0)

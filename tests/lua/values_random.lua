@@ -9,7 +9,8 @@
 -- change nothing.  Such finds take hundreds of seeds (about one in a
 -- hundred found each of those); for a longer hunt:
 --   VALUES_SEEDS=1-2000 VALUES_STEPS=800 ./thpsh tests/lua/values_random.lua
--- (VALUES_PRIVATE_SEEDS for the games that map tmpfs files privately too).
+-- (VALUES_PRIVATE_SEEDS for the games that map tmpfs files privately too,
+-- VALUES_DUP_SEEDS for those that also remap with oldlen 0).
 local t = require "thpsh.test"
 
 local P = 4096
@@ -91,6 +92,8 @@ end
 local function op_mremap(g)
 	local m, first, n = g.range()
 	local len, to = pick(sizes), R(2) == 1 and m.a - R(2, 200) * 2 * MB or nil
+	-- oldlen 0: a second mapping of a shared one (EINVAL for a private one)
+	if g.dup and R(4) == 1 then n = 0 end
 	local ok, r = pcall(mremap, m.a + first * P, n * P, len, to, { pid = m.pid })
 	g.say("mremap(%#x, %d pages, %d, %s), pid %d -> %s", m.a + first * P, n, len,
 		to and string.format("%#x", to) or "anywhere", m.pid, ok and string.format("%#x", r) or r)
@@ -143,12 +146,12 @@ local ops = { op_mmap, op_write, op_write, op_munmap, op_fork_exit, op_madvise, 
 	op_mprotect, op_split, op_split, op_other, op_settings }
 
 -- @steps random steps from @seed; true, or false and what went wrong.
-local function play(seed, steps, kinds)
+local function play(seed, steps, kinds, dup)
 	rand_seed(seed)
 	reset { mem = "256M" }
 	tmpfs("/t", pick { "huge=always", "huge=never", "huge=within_size" })
 	local g = game()
-	g.kinds = kinds
+	g.kinds, g.dup = kinds, dup
 	for step = 1, steps do
 		local op = pick(ops)
 		if #g.maps > 0 or op == op_mmap or op == op_fork_exit or op == op_settings then op(g) end
@@ -169,9 +172,9 @@ assert(first and steps, "VALUES_SEEDS is FIRST-LAST, VALUES_STEPS a number")
 -- seeds: the classic ones above replay as they did).
 local pfirst, plast = (os.getenv("VALUES_PRIVATE_SEEDS") or "1-3"):match("^(%d+)-(%d+)$")
 assert(pfirst, "VALUES_PRIVATE_SEEDS is FIRST-LAST")
-local function games(from, to, kinds, what)
+local function games(from, to, kinds, what, dup)
 	for seed = tonumber(from), tonumber(to) do
-		local ok, why = play(seed, steps, kinds)
+		local ok, why = play(seed, steps, kinds, dup)
 		if not t.ok(ok, string.format("seed %d%s: %d random steps, check() after each", seed,
 					      what, steps)) then
 			for line in why:gmatch("[^\n]+") do io.write("# ", line, "\n") end
@@ -180,5 +183,10 @@ local function games(from, to, kinds, what)
 end
 games(first, last, 4, "")
 games(pfirst, plast, 6, " with private file mappings")
+-- ... and with mremap's oldlen 0 among the moves (a shared mapping mapped
+-- twice), on seeds of their own.
+local dfirst, dlast = (os.getenv("VALUES_DUP_SEEDS") or "1-2"):match("^(%d+)-(%d+)$")
+assert(dfirst, "VALUES_DUP_SEEDS is FIRST-LAST")
+games(dfirst, dlast, 6, " with oldlen 0 moves", true)
 
 t.done()
