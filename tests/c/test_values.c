@@ -295,10 +295,62 @@ static void test_swap_entry(void)
 	passes("the entries restored");
 }
 
+/* Pass when mm_check() fails with a message holding @text. */
+static void caught_mm(const char *text, const char *name)
+{
+	int err = mm_check(msg, sizeof(msg));
+
+	if (!ok(err && strstr(msg, text), "%s", name))
+		printf("#   check: %s\n#   expected: %s\n", err ? msg : "(passed)", text);
+}
+
+/*
+ * Swapped-out shmem pages: the page cache holds their swap entries.  A
+ * value lost on the device is caught; so are info->swapped and a slot's
+ * count that disagree with the entries, and the blocks they hold.
+ */
+static void test_shmem_swap(void)
+{
+	struct shmem_file *file;
+	unsigned long a, offset;
+	const char *why;
+	void *entry;
+	int err, i;
+
+	shmem_mount("/mnt", "huge=never", &why);
+	file = shmem_file_open("/mnt/s", 4 * PAGE_SIZE, &err);
+	a = (unsigned long)do_mmap(current->mm, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, 0, file, 0);
+	fput(file);
+	for (i = 0; i < 4; i++)
+		write_value(current, a + i * PAGE_SIZE, i + 1);
+	sys_swapon(64UL << 20, false);
+	do_madvise(current->mm, a, 4 * PAGE_SIZE, MADV_PAGEOUT);
+	shadow_reclaim(current, a, 4 * PAGE_SIZE);
+	passes("shmem pages swapped out");
+	entry = xa_load(&file->f_mapping.i_pages, 2);
+	ok(xa_is_value(entry) && file->swapped == 4, "the cache holds swap entries");
+	offset = swp_offset(radix_to_swp_entry(entry));
+	swap_info->data[offset] = 99;
+	caught("reads 99, expected 3", "a shmem value lost on the swap device");
+	swap_info->data[offset] = 3;
+	file->swapped--;
+	caught_mm("4 swap entries cached, info->swapped 3", "info->swapped off by one");
+	file->swapped++;
+	swap_info->swap_map[offset]++;
+	caught_mm("count 2, but 1 swap PTEs and page-cache entries", "a slot counted twice");
+	swap_info->swap_map[offset]--;
+	file->alloced--;
+	caught_mm("0 pages cached and 4 swapped", "blocks of swapped pages lost");
+	file->alloced++;
+	passes("restored");
+}
+
 int main(void)
 {
 	void (*tests[])(void) = { test_anon, test_fork_and_mremap, test_lazyfree, test_file,
-				  test_private_file, test_table, test_swap_entry };
+				  test_private_file, test_table, test_swap_entry,
+				  test_shmem_swap };
 	size_t i;
 
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
