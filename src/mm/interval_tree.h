@@ -14,6 +14,7 @@
 
 struct itnode {
 	struct itnode *left, *right;
+	struct itnode *parent;		/* NULL at the root: it_iter_next climbs */
 	unsigned int prio;		/* heap order: balances the tree */
 	unsigned long start, last;	/* the interval, inclusive */
 	unsigned long subtree_last;	/* max last in this subtree */
