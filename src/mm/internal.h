@@ -95,14 +95,79 @@ static inline spinlock_t *pte_lockptr(struct mm_struct *mm, pmd_t *pmd)
 pte_t *pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmd,
 			   unsigned long addr, spinlock_t **ptlp);
 
-void set_pte_at(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t pte);
-void set_ptes(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t pte,
-	      unsigned int nr);
-void set_pmd_at(struct mm_struct *mm, unsigned long addr, pmd_t *pmdp, pmd_t pmd);
-pte_t ptep_get_and_clear(struct mm_struct *mm, unsigned long addr, pte_t *ptep);
-pmd_t pmdp_huge_get_and_clear(struct mm_struct *mm, unsigned long addr, pmd_t *pmdp);
-void pte_clear(struct mm_struct *mm, unsigned long addr, pte_t *ptep);
-void pmd_clear(pmd_t *pmd);
+/*
+ * The primitive entry writes are static inline, as in the kernel: they
+ * run for every PTE of every split, unmap and remap.
+ */
+static inline void set_pte_at(struct mm_struct *mm, unsigned long addr, pte_t *ptep,
+			      pte_t pte)
+{
+	(void)mm;
+	(void)addr;
+	*ptep = pte;
+}
+
+/* set_ptes(): consecutive pages, the pfn advancing with the entry. */
+static inline void set_ptes(struct mm_struct *mm, unsigned long addr, pte_t *ptep,
+			    pte_t pte, unsigned int nr)
+{
+	(void)mm;
+	(void)addr;
+	for (; nr; nr--, ptep++) {
+		*ptep = pte;
+		pte = pte_advance_pfn(pte, 1);
+	}
+}
+
+static inline void set_pmd_at(struct mm_struct *mm, unsigned long addr, pmd_t *pmdp,
+			      pmd_t pmd)
+{
+	(void)mm;
+	(void)addr;
+	*pmdp = pmd;
+}
+
+static inline pte_t ptep_get_and_clear(struct mm_struct *mm, unsigned long addr,
+				       pte_t *ptep)
+{
+	pte_t old = *ptep;
+
+	(void)mm;
+	(void)addr;
+	*ptep = __pte(0);
+	return old;
+}
+
+/* No TLB here to flush: the entry is just cleared. */
+static inline pte_t ptep_clear_flush(struct vm_area_struct *vma, unsigned long address,
+				     pte_t *ptep)
+{
+	return ptep_get_and_clear(vma->vm_mm, address, ptep);
+}
+
+static inline pmd_t pmdp_huge_get_and_clear(struct mm_struct *mm, unsigned long addr,
+					    pmd_t *pmdp)
+{
+	pmd_t old = *pmdp;
+
+	(void)mm;
+	(void)addr;
+	*pmdp = __pmd(0);
+	return old;
+}
+
+static inline void pte_clear(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
+{
+	(void)mm;
+	(void)addr;
+	*ptep = __pte(0);
+}
+
+static inline void pmd_clear(pmd_t *pmd)
+{
+	*pmd = __pmd(0);
+}
+
 void pmd_populate(struct mm_struct *mm, pmd_t *pmd, struct page *pte_table);
 
 /* Page-table pages (pagetable_alloc/pte_alloc_one/pte_free). */
@@ -126,7 +191,7 @@ struct page *pgtable_trans_huge_withdraw(struct mm_struct *mm, pmd_t *pmdp);
 pmd_t pmdp_invalidate(struct vm_area_struct *vma, unsigned long address, pmd_t *pmdp);
 pmd_t pmdp_huge_clear_flush(struct vm_area_struct *vma, unsigned long address, pmd_t *pmdp);
 pmd_t pmdp_collapse_flush(struct vm_area_struct *vma, unsigned long address, pmd_t *pmdp);
-pte_t ptep_clear_flush(struct vm_area_struct *vma, unsigned long address, pte_t *ptep);
+
 void pmdp_set_wrprotect(struct mm_struct *mm, unsigned long addr, pmd_t *pmdp);
 int pmdp_set_access_flags(struct vm_area_struct *vma, unsigned long address,
 			  pmd_t *pmdp, pmd_t entry, int dirty);

@@ -79,11 +79,6 @@ pmd_t pmdp_collapse_flush(struct vm_area_struct *vma, unsigned long address, pmd
 	return pmd;
 }
 
-pte_t ptep_clear_flush(struct vm_area_struct *vma, unsigned long address, pte_t *ptep)
-{
-	return ptep_get_and_clear(vma->vm_mm, address, ptep);
-}
-
 void pmdp_set_wrprotect(struct mm_struct *mm, unsigned long addr, pmd_t *pmdp)
 {
 	set_pmd_at(mm, addr, pmdp, pmd_wrprotect(*pmdp));

@@ -85,64 +85,6 @@ pte_t *pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmd,
 	return pte;
 }
 
-void set_pte_at(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t pte)
-{
-	(void)mm;
-	(void)addr;
-	*ptep = pte;
-}
-
-/* set_ptes(): consecutive pages, the pfn advancing with the entry. */
-void set_ptes(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t pte,
-	      unsigned int nr)
-{
-	(void)mm;
-	(void)addr;
-	for (; nr; nr--, ptep++) {
-		*ptep = pte;
-		pte = pte_advance_pfn(pte, 1);
-	}
-}
-
-void set_pmd_at(struct mm_struct *mm, unsigned long addr, pmd_t *pmdp, pmd_t pmd)
-{
-	(void)mm;
-	(void)addr;
-	*pmdp = pmd;
-}
-
-pte_t ptep_get_and_clear(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
-{
-	pte_t old = *ptep;
-
-	(void)mm;
-	(void)addr;
-	*ptep = __pte(0);
-	return old;
-}
-
-pmd_t pmdp_huge_get_and_clear(struct mm_struct *mm, unsigned long addr, pmd_t *pmdp)
-{
-	pmd_t old = *pmdp;
-
-	(void)mm;
-	(void)addr;
-	*pmdp = __pmd(0);
-	return old;
-}
-
-void pte_clear(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
-{
-	(void)mm;
-	(void)addr;
-	*ptep = __pte(0);
-}
-
-void pmd_clear(pmd_t *pmd)
-{
-	*pmd = __pmd(0);
-}
-
 void pmd_populate(struct mm_struct *mm, pmd_t *pmd, struct page *pte_table)
 {
 	(void)mm;
