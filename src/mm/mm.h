@@ -116,7 +116,17 @@ static inline bool folio_test_pmd_mappable(const struct folio *folio)
 	return folio_order(folio) >= HPAGE_PMD_ORDER;
 }
 
-int pfn_to_nid(unsigned long pfn);
+/* Inline: every rmap change asks for a folio's node (its statistics). */
+static inline int pfn_to_nid(unsigned long pfn)
+{
+	int nid;
+
+	for (nid = nr_node_ids - 1; nid > 0; nid--)
+		if (pfn >= node_data[nid]->node_start_pfn)
+			break;
+	return nid;
+}
+
 static inline int folio_nid(const struct folio *folio) { return pfn_to_nid(folio_pfn(folio)); }
 
 /* Page flags, on the page itself (PF_ANY) or on the folio's head. */
@@ -373,7 +383,11 @@ static inline long get_mm_counter(const struct mm_struct *mm, int member)
 	return mm->rss_stat[member];
 }
 
-void lruvec_stat_mod_folio(struct folio *folio, enum node_stat_item item, long nr);
+/* mod_node_page_state() of the folio's node, inline: two per PTE mapped or unmapped. */
+static inline void lruvec_stat_mod_folio(struct folio *folio, enum node_stat_item item, long nr)
+{
+	NODE_DATA(folio_nid(folio))->vm_stat[item] += nr;
+}
 
 /* ---- tasks (kernel/fork.c, kernel/exit.c) ---- */
 

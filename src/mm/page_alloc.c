@@ -33,16 +33,6 @@ unsigned long zero_pfn;
 
 static size_t mem_map_bytes, values_bytes;
 
-int pfn_to_nid(unsigned long pfn)
-{
-	int nid;
-
-	for (nid = nr_node_ids - 1; nid > 0; nid--)
-		if (pfn >= node_data[nid]->node_start_pfn)
-			break;
-	return nid;
-}
-
 static void set_buddy(struct page *page, unsigned int order)
 {
 	page->page_type = (unsigned int)PGTY_buddy << PAGE_TYPE_SHIFT;
@@ -304,11 +294,6 @@ unsigned long global_node_page_state(enum node_stat_item item)
 	for (nid = 0; nid < nr_node_ids; nid++)
 		sum += NODE_DATA(nid)->vm_stat[item];
 	return sum < 0 ? 0 : sum;
-}
-
-void lruvec_stat_mod_folio(struct folio *folio, enum node_stat_item item, long nr)
-{
-	mod_node_page_state(folio_nid(folio), item, nr);
 }
 
 static void *reserve(size_t bytes)
