@@ -75,9 +75,12 @@ static void step_forward(struct page_vma_mapped_walk *pvmw, unsigned long size)
 		pvmw->address = ~0UL;
 }
 
-/* Scan the PTE table from pvmw->pte on; false when it is left behind. */
-static bool scan_ptes(struct page_vma_mapped_walk *pvmw, unsigned long end,
-		      bool advance)
+/*
+ * Scan the PTE table from pvmw->pte on; false when it is left behind.
+ * Inline: its two callers are one walk step each, for every PTE of a split.
+ */
+static __always_inline bool scan_ptes(struct page_vma_mapped_walk *pvmw,
+				      unsigned long end, bool advance)
 {
 	struct mm_struct *mm = pvmw->vma->vm_mm;
 
@@ -105,11 +108,12 @@ static bool scan_ptes(struct page_vma_mapped_walk *pvmw, unsigned long end,
 bool page_vma_mapped_walk(struct page_vma_mapped_walk *pvmw)
 {
 	struct mm_struct *mm = pvmw->vma->vm_mm;
-	unsigned long end = vma_address_end(pvmw);
+	unsigned long end;
 
 	/* A PMD maps the whole range: there is nothing after it. */
 	if (pvmw->pmd && !pvmw->pte)
 		return not_found(pvmw);
+	end = vma_address_end(pvmw);
 	if (pvmw->pte && scan_ptes(pvmw, end, true))
 		return true;
 	while (pvmw->address < end) {
