@@ -31,7 +31,7 @@ void page_vma_mapped_walk_restart(struct page_vma_mapped_walk *pvmw)
 	pvmw->pte = NULL;
 }
 
-static bool check_pte(const struct page_vma_mapped_walk *pvmw)
+static __always_inline bool check_pte(const struct page_vma_mapped_walk *pvmw)
 {
 	pte_t pte = ptep_get(pvmw->pte);
 	unsigned long pfn;
