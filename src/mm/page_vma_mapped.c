@@ -105,17 +105,17 @@ static __always_inline bool scan_ptes(struct page_vma_mapped_walk *pvmw,
 	}
 }
 
-bool page_vma_mapped_walk(struct page_vma_mapped_walk *pvmw)
+/*
+ * From pvmw->address down the page tables, and on through the tables of
+ * [address, end).  Out of line: most steps of a walk stay in the PTE
+ * table they stand on, and page_vma_mapped_walk() needs no registers
+ * saved for them.
+ */
+static __attribute__((noinline)) bool walk_page_tables(struct page_vma_mapped_walk *pvmw,
+						       unsigned long end)
 {
 	struct mm_struct *mm = pvmw->vma->vm_mm;
-	unsigned long end;
 
-	/* A PMD maps the whole range: there is nothing after it. */
-	if (pvmw->pmd && !pvmw->pte)
-		return not_found(pvmw);
-	end = vma_address_end(pvmw);
-	if (pvmw->pte && scan_ptes(pvmw, end, true))
-		return true;
 	while (pvmw->address < end) {
 		pgd_t *pgd = pgd_offset(mm, pvmw->address);
 		pud_t *pud;
@@ -155,4 +155,17 @@ bool page_vma_mapped_walk(struct page_vma_mapped_walk *pvmw)
 			break;
 	}
 	return not_found(pvmw);
+}
+
+bool page_vma_mapped_walk(struct page_vma_mapped_walk *pvmw)
+{
+	unsigned long end;
+
+	/* A PMD maps the whole range: there is nothing after it. */
+	if (pvmw->pmd && !pvmw->pte)
+		return not_found(pvmw);
+	end = vma_address_end(pvmw);
+	if (pvmw->pte && scan_ptes(pvmw, end, true))
+		return true;
+	return walk_page_tables(pvmw, end);
 }
