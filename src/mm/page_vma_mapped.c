@@ -167,5 +167,8 @@ bool page_vma_mapped_walk(struct page_vma_mapped_walk *pvmw)
 	end = vma_address_end(pvmw);
 	if (pvmw->pte && scan_ptes(pvmw, end, true))
 		return true;
+	/* The end of a one-page walk, the second step of every remap. */
+	if (pvmw->address >= end)
+		return not_found(pvmw);
 	return walk_page_tables(pvmw, end);
 }
