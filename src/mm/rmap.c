@@ -284,8 +284,8 @@ static void folio_set_mm_id(struct folio *folio, int idx, unsigned int id)
  * CONFIG_MM_ID: besides the total, remember which two mms map the folio
  * and how often, so "mapped by one mm only" is known without a walk.
  */
-static void folio_add_large_mapcount(struct folio *folio, int diff,
-				     struct vm_area_struct *vma)
+static __always_inline void folio_add_large_mapcount(struct folio *folio, int diff,
+						     struct vm_area_struct *vma)
 {
 	const unsigned int mm_id = vma->vm_mm->mm_id;
 	int new_mapcount_val = folio->_large_mapcount + diff;
@@ -307,8 +307,8 @@ static void folio_add_large_mapcount(struct folio *folio, int diff,
 	}
 }
 
-static void folio_sub_large_mapcount(struct folio *folio, int diff,
-				     struct vm_area_struct *vma)
+static __always_inline void folio_sub_large_mapcount(struct folio *folio, int diff,
+						     struct vm_area_struct *vma)
 {
 	const unsigned int mm_id = vma->vm_mm->mm_id;
 	int new_mapcount_val = folio->_large_mapcount - diff;
@@ -330,8 +330,15 @@ static void folio_sub_large_mapcount(struct folio *folio, int diff,
 		folio->_mm_ids &= ~FOLIO_MM_IDS_SHARED_BIT;
 }
 
-/* NR_ANON_MAPPED / NR_FILE_MAPPED, and the THP-mapped counters. */
-static void __folio_mod_stat(struct folio *folio, int nr, int nr_pmdmapped)
+/*
+ * NR_ANON_MAPPED / NR_FILE_MAPPED, and the THP-mapped counters.
+ *
+ * This and the __folio_*_rmap helpers below are always inline (the
+ * kernel's rmap helpers are too): each rmap function then holds its own
+ * copy for its level, and a PTE's is a few additions, no calls and no
+ * PMD branches.  They run for every PTE a split unmaps and remaps.
+ */
+static __always_inline void __folio_mod_stat(struct folio *folio, int nr, int nr_pmdmapped)
 {
 	bool anon = folio_test_anon(folio);
 
@@ -348,9 +355,9 @@ static void __folio_mod_stat(struct folio *folio, int nr, int nr_pmdmapped)
 }
 
 /* Returns how many pages became mapped; *nr_pmdmapped for a new PMD mapping. */
-static int __folio_add_rmap(struct folio *folio, struct page *page, int nr_pages,
-			    struct vm_area_struct *vma, enum rmap_level level,
-			    int *nr_pmdmapped)
+static __always_inline int __folio_add_rmap(struct folio *folio, struct page *page,
+					    int nr_pages, struct vm_area_struct *vma,
+					    enum rmap_level level, int *nr_pmdmapped)
 {
 	int *mapped = &folio->_nr_pages_mapped;
 	const int orig_nr_pages = nr_pages;
@@ -437,10 +444,10 @@ void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
 	      folio_pfn(folio), folio_order(folio), folio_mapcount(folio));
 }
 
-static void __folio_add_anon_rmap(struct folio *folio, struct page *page,
-				  int nr_pages, struct vm_area_struct *vma,
-				  unsigned long address, rmap_t flags,
-				  enum rmap_level level)
+static __always_inline void __folio_add_anon_rmap(struct folio *folio, struct page *page,
+						  int nr_pages, struct vm_area_struct *vma,
+						  unsigned long address, rmap_t flags,
+						  enum rmap_level level)
 {
 	int i, nr, nr_pmdmapped = 0;
 
@@ -495,9 +502,9 @@ void folio_add_file_rmap_pmd(struct folio *folio, struct page *page,
 	__folio_mod_stat(folio, nr, nr_pmdmapped);
 }
 
-static void __folio_remove_rmap(struct folio *folio, struct page *page,
-				int nr_pages, struct vm_area_struct *vma,
-				enum rmap_level level)
+static __always_inline void __folio_remove_rmap(struct folio *folio, struct page *page,
+						int nr_pages, struct vm_area_struct *vma,
+						enum rmap_level level)
 {
 	int *mapped = &folio->_nr_pages_mapped;
 	int last = 0, nr = 0, nr_pmdmapped = 0;
