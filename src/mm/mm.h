@@ -345,7 +345,16 @@ struct folio *vma_alloc_folio(gfp_t gfp, unsigned int order,
 			      struct vm_area_struct *vma, unsigned long addr);
 void prep_compound_page(struct page *head, unsigned int order);
 void folio_set_order(struct folio *folio, unsigned int order);
-void clear_compound_head(struct page *page);
+
+/* A tail page becomes a page of its own: inline, a split does it for 511. */
+static inline void clear_compound_head(struct page *page)
+{
+	page->flags &= ~BIT(PG_tail);
+	page->compound_head = 0;
+	page->_tail_word2 = 0;
+	page->_tail_word3 = 0;
+}
+
 unsigned long nr_free_pages_node(int nid);
 unsigned long global_free_pages(void);
 unsigned long totalram_pages(void);

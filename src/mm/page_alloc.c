@@ -217,14 +217,6 @@ void prep_compound_page(struct page *head, unsigned int order)
 	folio->_mm_ids = 0;
 }
 
-void clear_compound_head(struct page *page)
-{
-	page->flags &= ~BIT(PG_tail);
-	page->compound_head = 0;
-	page->_tail_word2 = 0;
-	page->_tail_word3 = 0;
-}
-
 struct folio *folio_alloc(gfp_t gfp, unsigned int order)
 {
 	int nid = current ? current->nid : 0;
