@@ -1208,7 +1208,7 @@ static int __folio_split(struct folio *folio, unsigned int new_order,
 			 struct page *split_at, struct page *lock_at,
 			 bool uniform_split)
 {
-	struct folio *end_folio = folio_next(folio), *new_folio, *next;
+	struct folio *end_folio = folio_next(folio), *new_folio, *next, *lock_folio;
 	bool is_anon = folio_test_anon(folio);
 	struct anon_vma *anon_vma = NULL;
 	int old_order = folio_order(folio);
@@ -1249,10 +1249,15 @@ static int __folio_split(struct folio *folio, unsigned int new_order,
 						uniform_split, extra_pins);
 	remap_page(folio, 1UL << old_order,
 		   !ret && is_anon ? TTU_USE_SHARED_ZEROPAGE : 0);
-	/* Unlock and drop the pieces, except the caller's: unmapped ones are freed. */
+	/*
+	 * Unlock and drop the pieces, except the caller's: unmapped ones are
+	 * freed.  The split is done, so the folio of @lock_at is known once:
+	 * dropping the other pieces leaves it as it is.
+	 */
+	lock_folio = page_folio(lock_at);
 	for (new_folio = folio; new_folio != end_folio; new_folio = next) {
 		next = folio_next(new_folio);
-		if (new_folio == page_folio(lock_at))
+		if (new_folio == lock_folio)
 			continue;
 		folio_unlock(new_folio);
 		folio_put(new_folio);
