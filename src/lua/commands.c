@@ -82,6 +82,25 @@ const struct thp_command thp_commands[] = {
 	  "name, args, returns, summary, help and example (strings) and "
 	  "mutates and prompt (booleans): what help prints, for scripts.",
 	  "#commands() > 0", 0 },
+	{ "compact", cmd_compact, "[node]", "table",
+	  "compact memory: echo 1 > /proc/sys/vm/compact_memory",
+	  "Runs compact_node() on every node (or on node): full compaction, "
+	  "MIGRATE_SYNC.  The migrate scanner walks up from the start of the "
+	  "node, isolating movable folios (small anonymous ones on the LRU, "
+	  "not pinned); the free scanner walks down from the end, taking "
+	  "free blocks; migrate_pages() moves each folio into a free page "
+	  "(migration entries, copy, remove_migration_ptes), so free pages "
+	  "gather low and merge.  Values, mappings and PG_anon_exclusive move "
+	  "with the pages.  Returns { migrated, failed (pages), "
+	  "migrate_scanned, free_scanned, isolated, free_2M_before, "
+	  "free_2M_after (free 2 MiB blocks) }; vmstat counts pgmigrate_* "
+	  "and compact_*.  To fragment a machine: map 4K pages "
+	  "(nohuge = true), touch them all, and madvise \"dontneed\" every "
+	  "other one.  A THP fault that finds no free 2 MiB block compacts "
+	  "by itself as transparent_hugepage/defrag says (compact_stall).  "
+	  "Live: writes /proc/sys/vm/compact_memory (or the node's compact "
+	  "file) as root and returns the vmstat deltas.",
+	  "compact()", CMD_MUTATES },
 	{ "continue", cmd_continue, "", "nothing",
 	  "leave a nested prompt and resume",
 	  "Returns from the nested prompt that a breakpoint or prompt() "

@@ -30,6 +30,8 @@
 #include "machine.h"
 #include "util.h"
 
+#define NR_BUDDY_ORDERS 11
+
 #define LIVE_PROCS	64
 #define LIVE_REGIONS	512
 #define LIVE_PIDS	256
@@ -549,6 +551,85 @@ static int live_shrink(lua_State *L)
 	return 1;
 }
 
+/* Free 2 MiB blocks in /proc/buddyinfo (order 9, two per order 10) of @node, or all. */
+static long long buddy_free_2m(int node)
+{
+	char line[512];
+	long long n = 0;
+	FILE *f = fopen("/proc/buddyinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		long long c[NR_BUDDY_ORDERS];
+		int nid, off = 0, i;
+
+		if (sscanf(line, "Node %d, zone %*s%n", &nid, &off) < 1 || !off)
+			continue;
+		if (node >= 0 && nid != node)
+			continue;
+		for (i = 0; i < NR_BUDDY_ORDERS; i++) {
+			int used = 0;
+
+			if (sscanf(line + off, "%lld%n", &c[i], &used) != 1)
+				break;
+			off += used;
+		}
+		if (i == NR_BUDDY_ORDERS)
+			n += c[9] + 2 * c[10];
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * compact([node]): echo 1 > /proc/sys/vm/compact_memory (or the node's
+ * compact file) -> the vmstat deltas, which count every process's pages.
+ */
+static int live_compact(lua_State *L)
+{
+	static const char *const fields[][2] = {
+		{ "migrated", "pgmigrate_success" }, { "failed", "pgmigrate_fail" },
+		{ "migrate_scanned", "compact_migrate_scanned" },
+		{ "free_scanned", "compact_free_scanned" }, { "isolated", "compact_isolated" },
+	};
+	static struct live_stats a, b;
+	lua_Integer node = -1;
+	char path[96];
+	long long before;
+	size_t i;
+	int err;
+
+	if (!lua_isnoneornil(L, 1)) {
+		if (!lua_isinteger(L, 1))
+			return thp_argerror(L, 1, "compact", "node must be an integer");
+		node = lua_tointeger(L, 1);
+		if (node < 0 || node > 4096)
+			return thp_errorf(L, "compact: no node %lld", (long long)node);
+	}
+	if (node < 0)
+		snprintf(path, sizeof(path), "/proc/sys/vm/compact_memory");
+	else
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/compact", (int)node);
+	if (node >= 0 && access(path, F_OK))
+		return thp_errorf(L, "compact: no node %lld", (long long)node);
+	if (geteuid() != 0)
+		return thp_errorf(L, "compact: writing %s needs root", path);
+	before = buddy_free_2m((int)node);
+	if (live_vmstat(&a))
+		return thp_errorf(L, "compact: cannot read /proc/vmstat");
+	if ((err = live_write(path, "1")))
+		return thp_errorf(L, "compact: cannot write %s (%s)", path, thp_errname(err));
+	if (live_vmstat(&b))
+		return thp_errorf(L, "compact: cannot read /proc/vmstat");
+	lua_createtable(L, 0, 7);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		thp_setint(L, fields[i][0], live_stats_get(&b, fields[i][1], NULL) -
+					   live_stats_get(&a, fields[i][1], NULL));
+	thp_setint(L, "free_2M_before", before);
+	thp_setint(L, "free_2M_after", buddy_free_2m((int)node));
+	return 1;
+}
+
 /* --- khugepaged ------------------------------------------------------ */
 
 #define KHUGEPAGED	LIVE_THP "/khugepaged/"
@@ -719,6 +800,7 @@ static const struct {
 	const char *name;
 	lua_CFunction fn;
 } live_table[] = {
+	{ "compact", live_compact },
 	{ "events", live_events },	{ "exit", live_exit },
 	{ "fault", livecmd_fault },	{ "folio", livecmd_folio },
 	{ "fork", live_fork },		{ "kpagecount", livecmd_kpagecount },

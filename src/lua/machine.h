@@ -71,6 +71,7 @@ int cmd_split_pmd(lua_State *L);
 int cmd_split_folio(lua_State *L);
 int cmd_split_huge_pages(lua_State *L);
 int cmd_shrink(lua_State *L);
+int cmd_compact(lua_State *L);
 int cmd_khugepaged(lua_State *L);
 /* madvise(addr, len, "collapse") after its checks: returns 3 values. */
 int thp_madvise_collapse(lua_State *L, struct mm_struct *mm, unsigned long addr,

@@ -229,13 +229,39 @@ static pmd_t maybe_pmd_mkwrite(pmd_t pmd, struct vm_area_struct *vma)
 	return pmd;
 }
 
+/*
+ * vma_thp_gfp_mask(): how hard a THP fault tries, per
+ * transparent_hugepage/defrag (thpsh's GFP_TRANSHUGE is the kernel's
+ * GFP_TRANSHUGE_LIGHT: no reclaim, no compaction):
+ *   always         direct compaction; __GFP_NORETRY unless MADV_HUGEPAGE
+ *   defer          wake kcompactd, fail at once
+ *   defer+madvise  direct for MADV_HUGEPAGE VMAs, else wake kcompactd
+ *   madvise        direct for MADV_HUGEPAGE VMAs, else nothing
+ *   never          nothing
+ */
+gfp_t vma_thp_gfp_mask(struct vm_area_struct *vma)
+{
+	const bool vma_madvised = vma && (vma->vm_flags & VM_HUGEPAGE);
+	unsigned long f = transparent_hugepage_flags;
+
+	if (f & BIT(TRANSPARENT_HUGEPAGE_DEFRAG_DIRECT_FLAG))
+		return GFP_TRANSHUGE | __GFP_DIRECT_RECLAIM | (vma_madvised ? 0 : __GFP_NORETRY);
+	if (f & BIT(TRANSPARENT_HUGEPAGE_DEFRAG_KSWAPD_FLAG))
+		return GFP_TRANSHUGE | __GFP_KSWAPD_RECLAIM;
+	if (f & BIT(TRANSPARENT_HUGEPAGE_DEFRAG_KSWAPD_OR_MADV_FLAG))
+		return GFP_TRANSHUGE | (vma_madvised ? __GFP_DIRECT_RECLAIM : __GFP_KSWAPD_RECLAIM);
+	if (f & BIT(TRANSPARENT_HUGEPAGE_DEFRAG_REQ_MADV_FLAG))
+		return GFP_TRANSHUGE | (vma_madvised ? __GFP_DIRECT_RECLAIM : 0);
+	return GFP_TRANSHUGE;
+}
+
 static struct folio *vma_alloc_anon_folio_pmd(struct vm_area_struct *vma,
 					      unsigned long addr)
 {
 	struct folio *folio;
 
 	KFUNC(addr, NULL);
-	folio = vma_alloc_folio(GFP_TRANSHUGE | __GFP_ZERO, HPAGE_PMD_ORDER, vma,
+	folio = vma_alloc_folio(vma_thp_gfp_mask(vma) | __GFP_ZERO, HPAGE_PMD_ORDER, vma,
 				addr & HPAGE_PMD_MASK);
 	if (!folio) {
 		count_vm_event(THP_FAULT_FALLBACK);

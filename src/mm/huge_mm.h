@@ -27,6 +27,8 @@ extern unsigned long huge_anon_orders_always;
 extern unsigned long huge_anon_orders_madvise;
 extern unsigned long huge_anon_orders_inherit;
 extern bool split_underused_thp;
+gfp_t vma_thp_gfp_mask(struct vm_area_struct *vma);
+bool thp_khugepaged_defrag(void);
 extern unsigned int khugepaged_max_ptes_none;
 extern unsigned int khugepaged_max_ptes_swap;
 extern unsigned int khugepaged_max_ptes_shared;

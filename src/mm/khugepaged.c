@@ -944,6 +944,15 @@ static int hpage_collapse_find_target_node(struct collapse_control *cc)
 	return target_node;
 }
 
+/*
+ * khugepaged/defrag: khugepaged's allocation compacts directly or not
+ * at all; MADV_COLLAPSE's always does (the kernel's GFP_TRANSHUGE).
+ */
+static gfp_t alloc_hugepage_khugepaged_gfpmask(void)
+{
+	return GFP_TRANSHUGE | (thp_khugepaged_defrag() ? __GFP_DIRECT_RECLAIM : 0);
+}
+
 /* The new THP: from the target node (or its equals), charged to @mm's memcg. */
 static enum scan_result alloc_charge_folio(struct folio **foliop, struct mm_struct *mm,
 					   struct collapse_control *cc)
@@ -958,7 +967,10 @@ static enum scan_result alloc_charge_folio(struct folio **foliop, struct mm_stru
 		int nid = (node + i) % nr_node_ids;
 
 		if (cc->alloc_nmask & BIT(nid))
-			page = alloc_pages_node(nid, GFP_TRANSHUGE | __GFP_THISNODE, HPAGE_PMD_ORDER);
+			page = alloc_pages_node(nid, __GFP_THISNODE |
+						(cc->is_khugepaged ? alloc_hugepage_khugepaged_gfpmask() :
+						 GFP_TRANSHUGE | __GFP_DIRECT_RECLAIM),
+						HPAGE_PMD_ORDER);
 	}
 	if (!page) {
 		count_vm_event(THP_COLLAPSE_ALLOC_FAILED);

@@ -119,3 +119,233 @@ void remove_migration_ptes(struct folio *src, struct folio *dst, int flags)
 	KFUNC(0, dst);
 	rmap_walk(dst, &rwc);
 }
+
+/* ---- migrate_pages(): moving small anonymous folios (compaction) ---- */
+
+#include "migrate.h"
+
+const char *migrate_mode_name(enum migrate_mode mode)
+{
+	static const char *const names[] = { "MIGRATE_ASYNC", "MIGRATE_SYNC_LIGHT",
+					     "MIGRATE_SYNC" };
+
+	return names[mode];
+}
+
+/*
+ * __folio_migrate_mapping() for an anonymous folio: no page cache, so
+ * only the refcount must be what the mappings (gone) and the isolation
+ * leave, else something else holds it (-EAGAIN).  @dst takes over the
+ * anon_vma and index, which the rmap walk of remove_migration_ptes needs.
+ */
+static int folio_migrate_mapping(struct folio *dst, struct folio *src, int extra_count)
+{
+	int expected_count = folio_mapcount(src) + 1 + extra_count;
+
+	KFUNC(0, src);
+	if (folio_ref_count(src) != expected_count) {
+		KNOTE("refcount %d, expected %d: -EAGAIN", folio_ref_count(src), expected_count);
+		return -EAGAIN;
+	}
+	dst->index = src->index;
+	dst->mapping = src->mapping;
+	if (folio_test_swapbacked(src))
+		folio_set_swapbacked(dst);
+	return MIGRATEPAGE_SUCCESS;
+}
+
+/* folio_migrate_flags(): the state that is the folio's, not a page's. */
+static void folio_migrate_flags(struct folio *dst, struct folio *src)
+{
+	static const int move[] = { PG_referenced, PG_uptodate, PG_active, PG_unevictable,
+				    PG_workingset, PG_dirty, PG_young, PG_idle, PG_mlocked };
+	unsigned int i;
+
+	KFUNC(0, src);
+	for (i = 0; i < ARRAY_SIZE(move); i++)
+		if (src->flags & BIT(move[i]))
+			dst->flags |= BIT(move[i]);
+	/* mem_cgroup_migrate(): the charge moves, the counters do not change */
+	folio_set_memcg_id(dst, folio_memcg_id(src));
+	folio_set_memcg_id(src, 0);
+}
+
+/* folio_copy(): the values the pages hold. */
+static void folio_copy(struct folio *dst, struct folio *src)
+{
+	long i, nr = folio_nr_pages(src);
+
+	for (i = 0; i < nr; i++)
+		set_page_value(folio_page(dst, i), page_value(folio_page(src, i)));
+}
+
+/* move_to_new_folio() -> migrate_folio() -> __migrate_folio(). */
+static int move_to_new_folio(struct folio *dst, struct folio *src, enum migrate_mode mode)
+{
+	int rc;
+
+	(void)mode;
+	KFUNC(0, src);
+	rc = folio_migrate_mapping(dst, src, 0);
+	if (rc != MIGRATEPAGE_SUCCESS)
+		return rc;
+	folio_copy(dst, src);
+	folio_migrate_flags(dst, src);
+	/* the old folio no longer belongs to anyone (free_pages_prepare) */
+	src->mapping = 0;
+	KNOTE("pfn %#lx -> pfn %#lx", folio_pfn(src), folio_pfn(dst));
+	return MIGRATEPAGE_SUCCESS;
+}
+
+/*
+ * migrate_folio_unmap(): get the new folio, lock the old one and turn
+ * its mappings into migration entries.  A pinned page cannot become
+ * one (try_to_migrate_one fails to unshare it): -EAGAIN, and the
+ * entries already written are put back.
+ */
+static int migrate_folio_unmap(new_folio_t *get_new_folio, free_folio_t *put_new_folio,
+			       unsigned long private, struct folio *src,
+			       struct folio **dstp, enum migrate_mode mode,
+			       struct anon_vma **anon_vmap)
+{
+	struct folio *dst;
+
+	KFUNC(0, src);
+	dst = get_new_folio(src, private);
+	if (!dst)
+		return -ENOMEM;
+	if (!folio_trylock(src)) {
+		put_new_folio(dst, private);
+		return -EAGAIN;
+	}
+	folio_lock(dst);
+	*anon_vmap = folio_get_anon_vma(src);
+	if (folio_maybe_dma_pinned(src) && mode != MIGRATE_SYNC)
+		KNOTE("pinned: try_to_migrate will fail");
+	if (folio_mapped(src))
+		try_to_migrate(src, mode == MIGRATE_ASYNC ? TTU_BATCH_FLUSH : 0);
+	if (folio_mapped(src)) {
+		KNOTE("still mapped (pinned?): -EAGAIN");
+		remove_migration_ptes(src, src, 0);
+		if (*anon_vmap)
+			put_anon_vma(*anon_vmap);
+		*anon_vmap = NULL;
+		folio_unlock(src);
+		folio_unlock(dst);
+		put_new_folio(dst, private);
+		return -EAGAIN;
+	}
+	*dstp = dst;
+	return MIGRATEPAGE_SUCCESS;
+}
+
+/*
+ * migrate_folio_move(): copy, map the new folio where the old one was
+ * (remove_migration_ptes(src, dst)), free the old one.  On failure the
+ * old folio's entries are restored.
+ */
+static int migrate_folio_move(free_folio_t *put_new_folio, unsigned long private,
+			      struct folio *src, struct folio *dst,
+			      enum migrate_mode mode, struct anon_vma *anon_vma)
+{
+	int rc;
+
+	KFUNC(0, src);
+	rc = move_to_new_folio(dst, src, mode);
+	if (rc) {
+		remove_migration_ptes(src, src, 0);
+		folio_unlock(src);
+		folio_unlock(dst);
+		put_new_folio(dst, private);
+	} else {
+		folio_set_lru(dst);	/* folio_add_lru() */
+		remove_migration_ptes(src, dst, 0);
+		folio_unlock(dst);
+		folio_put(dst);		/* the allocation's reference: the mappings hold it now */
+		folio_unlock(src);
+		folio_put(src);		/* migrate_folio_done(): the isolation reference, the last */
+	}
+	if (anon_vma)
+		put_anon_vma(anon_vma);
+	return rc;
+}
+
+/* Return isolated folios to the LRU (folio_putback_lru). */
+void putback_movable_pages(struct folio **from, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		if (!from[i])
+			continue;
+		folio_set_lru(from[i]);
+		folio_put(from[i]);
+		from[i] = NULL;
+	}
+}
+
+/*
+ * migrate_pages(): move each isolated folio of @from to a folio that
+ * @get_new_folio hands out.  One pass: the kernel retries -EAGAIN up
+ * to 10 times (NR_MAX_MIGRATE_PAGES_RETRY), which in thpsh's single
+ * thread would fail the same way.  -ENOMEM (no new folio) stops at
+ * once, the rest left untried.  Large folios are not migrated here
+ * (compaction does not isolate them): a large one fails, counted.
+ * Returns the number of folios not migrated; they stay in @from.
+ */
+int migrate_pages(struct folio **from, int nr, new_folio_t *get_new_folio,
+		  free_folio_t *put_new_folio, unsigned long private,
+		  enum migrate_mode mode, int reason, unsigned int *nr_succeeded)
+{
+	struct migrate_pages_stats stats = { 0 };
+	int i, nr_failed = 0;
+
+	(void)reason;
+	KFUNC(0, NULL);
+	TP_EMIT({ "mm_migrate_pages_start", 2, { { "mode", migrate_mode_name(mode), 0 },
+		  { "reason", "compaction", 0 } } });
+	for (i = 0; i < nr; i++) {
+		struct folio *src = from[i], *dst = NULL;
+		struct anon_vma *anon_vma = NULL;
+		long nr_pages;
+		int rc;
+
+		if (!src)
+			continue;
+		nr_pages = folio_nr_pages(src);
+		if (folio_test_large(src)) {
+			KNOTE("large folio pfn %#lx: not migrated (thpsh)", folio_pfn(src));
+			rc = -EBUSY;
+		} else {
+			rc = migrate_folio_unmap(get_new_folio, put_new_folio, private,
+						 src, &dst, mode, &anon_vma);
+			if (rc == MIGRATEPAGE_SUCCESS)
+				rc = migrate_folio_move(put_new_folio, private, src, dst,
+							mode, anon_vma);
+		}
+		if (rc == MIGRATEPAGE_SUCCESS) {
+			stats.nr_succeeded += nr_pages;
+			from[i] = NULL;
+			continue;
+		}
+		nr_failed++;
+		stats.nr_failed_pages += nr_pages;
+		if (rc == -ENOMEM) {
+			KNOTE("no free page to migrate to: stop");
+			break;
+		}
+	}
+	count_vm_events(PGMIGRATE_SUCCESS, stats.nr_succeeded);
+	count_vm_events(PGMIGRATE_FAIL, stats.nr_failed_pages);
+	count_vm_events(THP_MIGRATION_SUCCESS, stats.nr_thp_succeeded);
+	count_vm_events(THP_MIGRATION_FAIL, stats.nr_thp_failed);
+	TP_EMIT({ "mm_migrate_pages", 8, { { "nr_succeeded", NULL, stats.nr_succeeded },
+		  { "nr_failed", NULL, stats.nr_failed_pages },
+		  { "nr_thp_succeeded", NULL, stats.nr_thp_succeeded },
+		  { "nr_thp_failed", NULL, stats.nr_thp_failed },
+		  { "nr_thp_split", NULL, 0 }, { "nr_split", NULL, 0 },
+		  { "mode", migrate_mode_name(mode), 0 }, { "reason", "compaction", 0 } } });
+	if (nr_succeeded)
+		*nr_succeeded = stats.nr_succeeded;
+	return nr_failed;
+}

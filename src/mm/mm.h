@@ -36,6 +36,11 @@ struct pglist_data {
 	struct free_area free_area[NR_PAGE_ORDERS];
 	long vm_stat[NR_VM_NODE_STAT_ITEMS];	/* NR_* in pages */
 	struct deferred_split deferred_split_queue;
+	/* compaction deferral and kcompactd (compaction.c; the kernel keeps the first three per zone) */
+	unsigned int compact_considered;	/* attempts skipped since the last failure */
+	unsigned int compact_defer_shift;	/* skip up to 1 << shift attempts */
+	int compact_order_failed;		/* lowest order that failed */
+	int kcompactd_max_order;		/* the order kcompactd was woken for */
 };
 
 struct mem_cgroup;
@@ -337,6 +342,15 @@ typedef unsigned int gfp_t;
 #define GFP_KERNEL	0x0u
 #define GFP_HIGHUSER_MOVABLE	0x1u
 #define GFP_TRANSHUGE	(GFP_HIGHUSER_MOVABLE | __GFP_COMP)
+/*
+ * Reclaim bits only THP allocations set (vma_thp_gfp_mask, khugepaged,
+ * MADV_COLLAPSE): thpsh's GFP_TRANSHUGE is the kernel's
+ * GFP_TRANSHUGE_LIGHT, so no other allocation compacts.
+ */
+#define __GFP_KSWAPD_RECLAIM	0x800u
+#define __GFP_DIRECT_RECLAIM	0x400u
+#define __GFP_NORETRY		0x10000u
+#define PAGE_ALLOC_COSTLY_ORDER	3
 
 struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order);
 void __free_pages(struct page *page, unsigned int order);

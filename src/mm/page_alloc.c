@@ -9,15 +9,19 @@
  * until then they count as free but their struct pages stay untouched.
  *
  * Simplifications: one zone per node, no per-cpu lists, no migrate
- * types, no compaction or reclaim (an allocation that finds no block
- * of its order fails at once), and the first 4 MiB hold the "kernel"
- * (reserved frames, among them the shared zero page).
+ * types (every pageblock counts as movable), no watermarks, no reclaim
+ * from the allocator; an allocation that finds no block of its order
+ * fails at once unless its gfp asks for direct compaction or kcompactd
+ * (only THP faults, per transparent_hugepage/defrag: vma_thp_gfp_mask),
+ * and the first 4 MiB hold the "kernel" (reserved frames, among them
+ * the shared zero page).
  */
 #include "internal.h"
 
 #include <string.h>
 #include <sys/mman.h>
 
+#include "compaction.h"
 #include "slab.h"
 
 struct page *mem_map;
@@ -121,12 +125,12 @@ static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp)
 	count_vm_events(PGALLOC_NORMAL, nr);
 }
 
-struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
+/* The zonelist: @nid first, then the other nodes unless __GFP_THISNODE. */
+struct page *get_page_from_freelist(gfp_t gfp, unsigned int order, int nid)
 {
 	struct page *page = NULL;
 	int i;
 
-	VM_BUG_ON(order > MAX_PAGE_ORDER);
 	for (i = 0; i < nr_node_ids && !page; i++) {
 		int n = (nid + i) % nr_node_ids;
 
@@ -134,9 +138,102 @@ struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
 			break;
 		page = rmqueue(NODE_DATA(n), order);
 	}
+	return page;
+}
+
+/*
+ * __alloc_pages_direct_compact(): compact, then try the free lists
+ * again.  A run that was not skipped counts compact_stall, then
+ * compact_success or compact_fail.  (The kernel may also capture the
+ * page as compaction frees it; thpsh takes it from the free lists.)
+ */
+static struct page *__alloc_pages_direct_compact(gfp_t gfp, unsigned int order, int nid,
+						 enum compact_priority prio,
+						 enum compact_result *result)
+{
+	struct page *page;
+
+	KFUNC(0, NULL);
+	*result = try_to_compact_pages(gfp, order, nid, prio);
+	if (*result == COMPACT_SKIPPED)
+		return NULL;
+	count_vm_event(COMPACTSTALL);
+	page = get_page_from_freelist(gfp, order, nid);
+	if (page) {
+		compaction_defer_reset(NODE_DATA(pfn_to_nid(page_to_pfn(page))), order, true);
+		count_vm_event(COMPACTSUCCESS);
+		KNOTE("compact_success: order-%u block pfn %#lx", order, page_to_pfn(page));
+		return page;
+	}
+	count_vm_event(COMPACTFAIL);
+	KNOTE("compact_fail (%s)", compact_result_name(*result));
+	return NULL;
+}
+
+/*
+ * __alloc_pages_slowpath() for a costly order: wake kcompactd if asked
+ * (through kswapd in the kernel; thpsh has no kswapd), then async direct
+ * compaction; __GFP_NORETRY gives up if that was skipped or deferred;
+ * then (no direct reclaim in thpsh) compaction again at
+ * DEF_COMPACT_PRIORITY (sync light), or async again under NORETRY; a
+ * costly order without __GFP_RETRY_MAYFAIL never loops.  Non-costly
+ * orders keep failing at once: their reclaim/retry loop is not modelled.
+ */
+static struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int order, int nid)
+{
+	enum compact_priority prio = DEF_COMPACT_PRIORITY;
+	enum compact_result result;
+	struct page *page;
+	int i;
+
+	KFUNC(0, NULL);
+	if (gfp & __GFP_KSWAPD_RECLAIM)
+		for (i = 0; i < nr_node_ids; i++)	/* wake_all_kswapds() */
+			if (i == nid || !(gfp & __GFP_THISNODE))
+				wakeup_kcompactd(NODE_DATA(i), order);
+	if (!(gfp & __GFP_DIRECT_RECLAIM) || order <= PAGE_ALLOC_COSTLY_ORDER)
+		return NULL;
+	page = __alloc_pages_direct_compact(gfp, order, nid, INIT_COMPACT_PRIORITY, &result);
+	if (page)
+		return page;
+	if (gfp & __GFP_NORETRY) {
+		if (result == COMPACT_SKIPPED || result == COMPACT_DEFERRED)
+			return NULL;
+		prio = INIT_COMPACT_PRIORITY;
+	}
+	return __alloc_pages_direct_compact(gfp, order, nid, prio, &result);
+}
+
+struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
+{
+	struct page *page;
+
+	VM_BUG_ON(order > MAX_PAGE_ORDER);
+	page = get_page_from_freelist(gfp, order, nid);
+	if (unlikely(!page) && (gfp & (__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)))
+		page = __alloc_pages_slowpath(gfp, order, nid);
 	if (page)
 		prep_new_page(page, order, gfp);
 	return page;
+}
+
+/* __isolate_free_page(): take a free block off its list for compaction. */
+struct page *__isolate_free_page(struct page *page, unsigned int order)
+{
+	struct pglist_data *pgdat = NODE_DATA(pfn_to_nid(page_to_pfn(page)));
+
+	del_from_free_list(pgdat, page, order);
+	pgdat->nr_free -= 1UL << order;
+	return page;
+}
+
+/* PageBuddy() and buddy_order(): is @page the head of a free block? */
+bool page_buddy_order(const struct page *page, unsigned int *order)
+{
+	if (page->page_type != (unsigned int)PGTY_buddy << PAGE_TYPE_SHIFT)
+		return false;
+	*order = page->buddy_order;
+	return true;
 }
 
 /* __free_one_page(): merge with free buddies as far as they go. */

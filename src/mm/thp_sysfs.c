@@ -188,6 +188,12 @@ static const struct uint_attr khugepaged_attrs[] = {
 	{ "scan_sleep_millisecs", &khugepaged_scan_sleep_millisecs, 0, ~0U, false },
 };
 
+/* khugepaged/defrag: whether khugepaged's allocation may compact (khugepaged_defrag()). */
+bool thp_khugepaged_defrag(void)
+{
+	return khugepaged_defrag;
+}
+
 void thp_sysfs_reset(void)
 {
 	khugepaged_scan_sleep_millisecs = 10000;

@@ -22,9 +22,20 @@
 	X(PGMAJFAULT, "pgmajfault")					\
 	X(PGLAZYFREED, "pglazyfreed")					\
 	X(SLABS_SCANNED, "slabs_scanned")				\
+	X(PGMIGRATE_SUCCESS, "pgmigrate_success")			\
+	X(PGMIGRATE_FAIL, "pgmigrate_fail")				\
 	X(THP_MIGRATION_SUCCESS, "thp_migration_success")		\
 	X(THP_MIGRATION_FAIL, "thp_migration_fail")			\
 	X(THP_MIGRATION_SPLIT, "thp_migration_split")			\
+	X(COMPACTMIGRATE_SCANNED, "compact_migrate_scanned")		\
+	X(COMPACTFREE_SCANNED, "compact_free_scanned")			\
+	X(COMPACTISOLATED, "compact_isolated")				\
+	X(COMPACTSTALL, "compact_stall")				\
+	X(COMPACTFAIL, "compact_fail")					\
+	X(COMPACTSUCCESS, "compact_success")				\
+	X(KCOMPACTD_WAKE, "compact_daemon_wake")			\
+	X(KCOMPACTD_MIGRATE_SCANNED, "compact_daemon_migrate_scanned")	\
+	X(KCOMPACTD_FREE_SCANNED, "compact_daemon_free_scanned")	\
 	X(THP_FAULT_ALLOC, "thp_fault_alloc")				\
 	X(THP_FAULT_FALLBACK, "thp_fault_fallback")			\
 	X(THP_FAULT_FALLBACK_CHARGE, "thp_fault_fallback_charge")	\
