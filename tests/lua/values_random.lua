@@ -10,7 +10,8 @@
 -- hundred found each of those); for a longer hunt:
 --   VALUES_SEEDS=1-2000 VALUES_STEPS=800 ./thpsh tests/lua/values_random.lua
 -- (VALUES_PRIVATE_SEEDS for the games that map tmpfs files privately too,
--- VALUES_DUP_SEEDS for those that also remap with oldlen 0).
+-- VALUES_DUP_SEEDS for those that also remap with oldlen 0,
+-- VALUES_COMPACT_SEEDS for those that compact).
 local t = require "thpsh.test"
 
 local P = 4096
@@ -145,16 +146,41 @@ end
 local ops = { op_mmap, op_write, op_write, op_munmap, op_fork_exit, op_madvise, op_mremap,
 	op_mprotect, op_split, op_split, op_other, op_settings }
 
+-- compact(), and the defrag mode that makes THP faults compact by
+-- themselves: only in the games of their own (the others replay as before).
+local function op_compact(g)
+	local kind = R(4)
+	g.say("compact %d", kind)
+	if kind == 1 then compact()
+	elseif kind == 2 then compact(0)
+	elseif kind == 3 then
+		sysfs("transparent_hugepage/defrag", pick { "always", "defer", "defer+madvise", "madvise", "never" })
+	else	-- fragment: 4K pages, every other one dropped
+		local pid, n = pick(g.procs), pick { 64, 512, 1024 }
+		local ok, a = pcall(mmap, n * P, { nohuge = true, pid = pid })
+		if not ok then return end
+		g.maps[#g.maps + 1] = { pid = pid, a = a, len = n * P }
+		for i = 0, n - 1 do pcall(write, a + i * P, R(1, 1 << 40), { pid = pid }) end
+		for i = 1, n - 1, 2 do pcall(madvise, a + i * P, P, "dontneed", { pid = pid }) end
+	end
+end
+local compact_ops = { op_compact, op_compact }
+for _, op in ipairs(ops) do compact_ops[#compact_ops + 1] = op end
+
 -- @steps random steps from @seed; true, or false and what went wrong.
-local function play(seed, steps, kinds, dup)
+local function play(seed, steps, kinds, dup, compacting)
+	local list = compacting and compact_ops or ops
 	rand_seed(seed)
-	reset { mem = "256M" }
+	reset { mem = compacting and "64M" or "256M" }
 	tmpfs("/t", pick { "huge=always", "huge=never", "huge=within_size" })
 	local g = game()
 	g.kinds, g.dup = kinds, dup
 	for step = 1, steps do
-		local op = pick(ops)
-		if #g.maps > 0 or op == op_mmap or op == op_fork_exit or op == op_settings then op(g) end
+		local op = pick(list)
+		if #g.maps > 0 or op == op_mmap or op == op_fork_exit or op == op_settings or
+		   op == op_compact then
+			op(g)
+		end
 		local ok, err = pcall(check)
 		if not ok then
 			local from = math.max(1, #g.log - 20)
@@ -172,9 +198,9 @@ assert(first and steps, "VALUES_SEEDS is FIRST-LAST, VALUES_STEPS a number")
 -- seeds: the classic ones above replay as they did).
 local pfirst, plast = (os.getenv("VALUES_PRIVATE_SEEDS") or "1-3"):match("^(%d+)-(%d+)$")
 assert(pfirst, "VALUES_PRIVATE_SEEDS is FIRST-LAST")
-local function games(from, to, kinds, what, dup)
+local function games(from, to, kinds, what, dup, compacting)
 	for seed = tonumber(from), tonumber(to) do
-		local ok, why = play(seed, steps, kinds, dup)
+		local ok, why = play(seed, steps, kinds, dup, compacting)
 		if not t.ok(ok, string.format("seed %d%s: %d random steps, check() after each", seed,
 					      what, steps)) then
 			for line in why:gmatch("[^\n]+") do io.write("# ", line, "\n") end
@@ -188,5 +214,10 @@ games(pfirst, plast, 6, " with private file mappings")
 local dfirst, dlast = (os.getenv("VALUES_DUP_SEEDS") or "1-2"):match("^(%d+)-(%d+)$")
 assert(dfirst, "VALUES_DUP_SEEDS is FIRST-LAST")
 games(dfirst, dlast, 6, " with oldlen 0 moves", true)
+-- ... and with compact() and defrag modes on a 64 MiB machine, where
+-- THP faults run out of free blocks and compact (VALUES_COMPACT_SEEDS).
+local cfirst, clast = (os.getenv("VALUES_COMPACT_SEEDS") or "1-3"):match("^(%d+)-(%d+)$")
+assert(cfirst, "VALUES_COMPACT_SEEDS is FIRST-LAST")
+games(cfirst, clast, 6, " with compaction", false, true)
 
 t.done()
