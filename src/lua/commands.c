@@ -86,8 +86,10 @@ const struct thp_command thp_commands[] = {
 	  "compact memory: echo 1 > /proc/sys/vm/compact_memory",
 	  "Runs compact_node() on every node (or on node): full compaction, "
 	  "MIGRATE_SYNC.  The migrate scanner walks up from the start of the "
-	  "node, isolating movable folios (small anonymous ones on the LRU, "
-	  "not pinned); the free scanner walks down from the end, taking "
+	  "node, isolating movable folios (anonymous ones on the LRU below "
+	  "2 MiB, not pinned: an mTHP moves whole, or split when no free "
+	  "block of its order is left; a PMD THP stays); the free scanner "
+	  "walks down from the end, taking "
 	  "free blocks; migrate_pages() moves each folio into a free page "
 	  "(migration entries, copy, remove_migration_ptes), so free pages "
 	  "gather low and merge.  Values, mappings and PG_anon_exclusive move "

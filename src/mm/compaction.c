@@ -23,9 +23,9 @@
  *   covers the whole zone (whole_zone), so a failed run is COMPLETE;
  * - only the initialized part of a node is scanned (the rest is free
  *   order-10 blocks, which neither scanner would take anyway);
- * - only small anonymous folios move; large folios (mTHPs: the kernel
- *   moves those under full compaction, FACTS.md "compaction"), shmem and
- *   swap-cache folios stay where they are;
+ * - only anonymous folios move (shmem and swap-cache folios stay); an
+ *   mTHP moves whole into a free block of its order, or is split and
+ *   its pages moved one by one when none is left (FACTS.md "Compaction");
  * - async and sync modes scan alike (no lock contention, no
  *   need_resched, no fast_find_* shortcuts);
  * - no watermarks: "enough free memory" is compact_gap(order) pages;
@@ -44,7 +44,8 @@
 
 struct compact_control {
 	struct folio *migratepages[COMPACT_CLUSTER_MAX];	/* isolated to move */
-	int nr_migratepages;
+	int nr_folios;			/* in migratepages[] */
+	int nr_migratepages;		/* their pages, as the kernel counts */
 	struct list_head freepages[NR_PAGE_ORDERS];	/* isolated free blocks */
 	unsigned long nr_freepages;
 	unsigned long migrate_pfn;	/* where the migrate scanner goes on */
@@ -72,6 +73,14 @@ const char *compact_result_name(enum compact_result r)
 static bool is_via_compact_memory(int order)
 {
 	return order == -1;
+}
+
+/* Folios of the target order or more would not help; none beyond a pageblock. */
+static bool skip_isolation_on_order(int order, int target_order)
+{
+	if (!is_via_compact_memory(target_order) && order >= target_order)
+		return true;
+	return order >= (int)HPAGE_PMD_ORDER;
 }
 
 static unsigned long pageblock_start_pfn(unsigned long pfn)
@@ -199,10 +208,12 @@ static enum compact_result compaction_suit_allocation_order(struct pglist_data *
 
 /*
  * isolate_migratepages_block(): isolate what can move in
- * [low_pfn, end_pfn), at most COMPACT_CLUSTER_MAX folios.  Free blocks,
- * reserved frames (the zero page among them), page tables and large
- * folios are stepped over; a folio with more references than mappings
- * (pinned, or held by someone) would fail to migrate, so it is left.
+ * [low_pfn, end_pfn), up to COMPACT_CLUSTER_MAX pages.  Free blocks,
+ * reserved frames (the zero page among them) and page tables are
+ * stepped over, and so are folios of pageblock order (a PMD THP) or,
+ * for an allocation, of its order or more (skip_isolation_on_order); a
+ * folio with more references than mappings (pinned, or held by
+ * someone) would fail to migrate, so it is left.
  */
 static void isolate_migratepages_block(struct compact_control *cc, unsigned long low_pfn,
 				       unsigned long end_pfn)
@@ -225,7 +236,9 @@ static void isolate_migratepages_block(struct compact_control *cc, unsigned long
 		    page->page_type == (unsigned int)PGTY_table << PAGE_TYPE_SHIFT)
 			continue;
 		folio = page_folio(page);
-		if (folio_test_large(folio)) {
+		if (folio_test_large(folio) &&
+		    (page != (struct page *)folio ||
+		     skip_isolation_on_order(folio_order(folio), cc->order))) {
 			unsigned long rest = folio_pfn(folio) + folio_nr_pages(folio) - low_pfn - 1;
 
 			low_pfn += rest;
@@ -240,8 +253,11 @@ static void isolate_migratepages_block(struct compact_control *cc, unsigned long
 		if (folio_ref_count(folio) > folio_mapcount(folio))
 			continue;
 		folio_isolate_lru(folio);
-		cc->migratepages[cc->nr_migratepages++] = folio;
-		nr_isolated++;
+		cc->migratepages[cc->nr_folios++] = folio;
+		cc->nr_migratepages += folio_nr_pages(folio);
+		nr_isolated += folio_nr_pages(folio);
+		low_pfn += folio_nr_pages(folio) - 1;
+		nr_scanned += folio_nr_pages(folio) - 1;
 		if (cc->nr_migratepages >= COMPACT_CLUSTER_MAX) {
 			++low_pfn;
 			break;
@@ -360,7 +376,7 @@ again:
 			break;
 	if (start_order == NR_PAGE_ORDERS) {
 		if (has_isolated_pages) {
-			cc->alloc_failed = true;
+			cc->alloc_failed |= !order;
 			return NULL;
 		}
 		isolate_freepages(cc);
@@ -382,7 +398,12 @@ again:
 	freepage->private = 0;
 	freepage->_mapcount = -1;
 	freepage->_refcount = 1;
+	if (order) {
+		prep_compound_page(freepage, order);
+		folio_set_large_rmappable((struct folio *)freepage);
+	}
 	cc->nr_freepages -= 1UL << order;
+	cc->nr_migratepages -= 1 << order;
 	KNOTE("new page pfn %#lx", page_to_pfn(freepage));
 	return (struct folio *)freepage;
 }
@@ -392,6 +413,12 @@ static void compaction_free(struct folio *dst, unsigned long data)
 {
 	struct compact_control *cc = (struct compact_control *)data;
 
+	cc->nr_migratepages += folio_nr_pages(dst);
+	if (folio_test_large(dst)) {
+		/* thpsh: to the buddy lists (the kernel keeps it on cc->freepages) */
+		folio_put(dst);
+		return;
+	}
 	if (--dst->_refcount)
 		return;
 	dst->flags = 0;
@@ -480,11 +507,12 @@ static enum compact_result compact_zone(struct compact_control *cc)
 
 		if (!isolate_migratepages(cc))
 			continue;
-		nr = cc->nr_migratepages;
+		nr = cc->nr_folios;
 		err = migrate_pages(cc->migratepages, nr, compaction_alloc, compaction_free,
 				    (unsigned long)cc, cc->mode, MR_COMPACTION, &nr_succeeded);
 		cc->nr_migrated += nr_succeeded;
 		cc->nr_migratepages = 0;
+		cc->nr_folios = 0;
 		cc->nr_failed += vm_events[PGMIGRATE_FAIL] - failed_before;
 		if (err) {
 			putback_movable_pages(cc->migratepages, nr);

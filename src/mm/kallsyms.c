@@ -130,6 +130,7 @@ const struct ksym ksyms[] = {
 	{ "move_to_new_folio", "migrate.c" },
 	{ "migrate_folio_unmap", "migrate.c" },
 	{ "migrate_folio_move", "migrate.c" },
+	{ "migrate_split_folio", "migrate.c" },
 	{ "migrate_pages", "migrate.c" },
 	{ "mmap_region", "mmap.c" },
 	{ "do_mmap", "mmap.c" },

@@ -120,7 +120,7 @@ void remove_migration_ptes(struct folio *src, struct folio *dst, int flags)
 	rmap_walk(dst, &rwc);
 }
 
-/* ---- migrate_pages(): moving small anonymous folios (compaction) ---- */
+/* ---- migrate_pages(): moving anonymous folios (compaction) ---- */
 
 #include "migrate.h"
 
@@ -147,8 +147,17 @@ static int folio_migrate_mapping(struct folio *dst, struct folio *src, int extra
 		KNOTE("refcount %d, expected %d: -EAGAIN", folio_ref_count(src), expected_count);
 		return -EAGAIN;
 	}
+	/* a large folio leaves the deferred split queue (the unmap queued it), frozen */
+	if (folio_test_large(src) && folio_test_large_rmappable(src)) {
+		if (!folio_ref_freeze(src, expected_count))
+			return -EAGAIN;
+		folio_unqueue_deferred_split(src);
+		folio_ref_unfreeze(src, expected_count);
+	}
 	dst->index = src->index;
 	dst->mapping = src->mapping;
+	if (folio_test_large(src))
+		mod_mthp_stat(folio_order(src), MTHP_STAT_NR_ANON, 1);
 	if (folio_test_swapbacked(src))
 		folio_set_swapbacked(dst);
 	return MIGRATEPAGE_SUCCESS;
@@ -191,8 +200,6 @@ static int move_to_new_folio(struct folio *dst, struct folio *src, enum migrate_
 		return rc;
 	folio_copy(dst, src);
 	folio_migrate_flags(dst, src);
-	/* the old folio no longer belongs to anyone (free_pages_prepare) */
-	src->mapping = 0;
 	KNOTE("pfn %#lx -> pfn %#lx", folio_pfn(src), folio_pfn(dst));
 	return MIGRATEPAGE_SUCCESS;
 }
@@ -211,6 +218,13 @@ static int migrate_folio_unmap(new_folio_t *get_new_folio, free_folio_t *put_new
 	struct folio *dst;
 
 	KFUNC(0, src);
+	*dstp = NULL;
+	if (folio_ref_count(src) == 1) {
+		/* only the isolation holds it (a piece left unmapped by a split) */
+		KNOTE("folio pfn %#lx freed from under us: done", folio_pfn(src));
+		folio_put(src);
+		return MIGRATEPAGE_SUCCESS;
+	}
 	dst = get_new_folio(src, private);
 	if (!dst)
 		return -ENOMEM;
@@ -289,47 +303,128 @@ void putback_movable_pages(struct folio **from, int nr)
  * @get_new_folio hands out.  One pass: the kernel retries -EAGAIN up
  * to 10 times (NR_MAX_MIGRATE_PAGES_RETRY), which in thpsh's single
  * thread would fail the same way.  -ENOMEM (no new folio) stops at
- * once, the rest left untried.  Large folios are not migrated here
- * (compaction does not isolate them): a large one fails, counted.
- * Returns the number of folios not migrated; they stay in @from.
+ * once, the rest left untried; for a large folio the kernel splits it
+ * and moves the pieces (nr_split), thpsh counts it failed and goes on.
+ * Only PMD-sized folios count as thp_migration_* (none come here from
+ * compaction).  Returns the number of folios not migrated; they stay
+ * in @from.
+ */
+/* One folio: unmap, then move; the pages it moved or failed to. */
+static int migrate_one(struct folio *src, new_folio_t *get_new_folio,
+		       free_folio_t *put_new_folio, unsigned long private,
+		       enum migrate_mode mode, struct migrate_pages_stats *stats)
+{
+	long nr_pages = folio_nr_pages(src);
+	bool is_thp = folio_test_pmd_mappable(src);
+	struct anon_vma *anon_vma = NULL;
+	struct folio *dst = NULL;
+	int rc;
+
+	rc = migrate_folio_unmap(get_new_folio, put_new_folio, private, src, &dst,
+				 mode, &anon_vma);
+	if (rc == MIGRATEPAGE_SUCCESS && dst)
+		rc = migrate_folio_move(put_new_folio, private, src, dst, mode, anon_vma);
+	if (rc == MIGRATEPAGE_SUCCESS) {
+		stats->nr_succeeded += nr_pages;
+		stats->nr_thp_succeeded += is_thp;
+	} else if (rc != -ENOMEM || !folio_test_large(src)) {
+		stats->nr_failed_pages += nr_pages;
+		stats->nr_thp_failed += is_thp;
+	}
+	return rc;
+}
+
+/*
+ * try_split_folio(): a large folio that got no free block of its order
+ * is split (the caller's reference stays on the first piece), and each
+ * piece still mapped is isolated in turn and moved on its own.
+ * Returns the pieces that could not be moved (*head_left: the first
+ * one, still isolated, is among them), or -1 if the split failed.
+ */
+static int migrate_split_folio(struct folio *src, new_folio_t *get_new_folio,
+			       free_folio_t *put_new_folio, unsigned long private,
+			       enum migrate_mode mode, struct migrate_pages_stats *stats,
+			       bool *head_left)
+{
+	unsigned long pfn = folio_pfn(src), nr = folio_nr_pages(src), i;
+	int failed = 0;
+
+	KFUNC(0, src);
+	folio_lock(src);
+	if (split_huge_page_to_list_to_order(folio_page(src, 0), NULL, 0)) {
+		folio_unlock(src);
+		return -1;
+	}
+	folio_unlock(src);
+	/* the pieces are off the LRU as the folio was: take a reference on each */
+	for (i = 1; i < nr; i++) {
+		struct folio *piece = page_folio(pfn_to_page(pfn + i));
+
+		if (folio_ref_count(piece) && !folio_test_lru(piece) && folio_test_anon(piece))
+			folio_get(piece);
+		else
+			continue;
+		if (migrate_one(piece, get_new_folio, put_new_folio, private, mode, stats)) {
+			folio_set_lru(piece);	/* putback */
+			folio_put(piece);
+			failed++;
+		}
+	}
+	*head_left = migrate_one(src, get_new_folio, put_new_folio, private, mode, stats);
+	return failed + *head_left;
+}
+
+/*
+ * migrate_pages(): move each isolated folio of @from to a folio that
+ * @get_new_folio hands out.  One pass: the kernel retries -EAGAIN up
+ * to 10 times (NR_MAX_MIGRATE_PAGES_RETRY), which in thpsh's single
+ * thread would fail the same way.  -ENOMEM (no new folio) stops at
+ * once for a small folio, the rest left untried; a large folio is split
+ * and its pieces moved (nr_split).  Only PMD-sized folios count as
+ * thp_migration_* (none come here from compaction).  Returns the number
+ * of folios not migrated; the ones still in @from are for the caller
+ * to put back.
  */
 int migrate_pages(struct folio **from, int nr, new_folio_t *get_new_folio,
 		  free_folio_t *put_new_folio, unsigned long private,
 		  enum migrate_mode mode, int reason, unsigned int *nr_succeeded)
 {
 	struct migrate_pages_stats stats = { 0 };
-	int i, nr_failed = 0;
+	int i, nr_failed = 0, nr_split = 0;
 
 	(void)reason;
 	KFUNC(0, NULL);
 	TP_EMIT({ "mm_migrate_pages_start", 2, { { "mode", migrate_mode_name(mode), 0 },
 		  { "reason", "compaction", 0 } } });
 	for (i = 0; i < nr; i++) {
-		struct folio *src = from[i], *dst = NULL;
-		struct anon_vma *anon_vma = NULL;
-		long nr_pages;
-		int rc;
+		struct folio *src = from[i];
+		bool head_left = false;
+		int rc, left;
 
 		if (!src)
 			continue;
-		nr_pages = folio_nr_pages(src);
-		if (folio_test_large(src)) {
-			KNOTE("large folio pfn %#lx: not migrated (thpsh)", folio_pfn(src));
-			rc = -EBUSY;
-		} else {
-			rc = migrate_folio_unmap(get_new_folio, put_new_folio, private,
-						 src, &dst, mode, &anon_vma);
-			if (rc == MIGRATEPAGE_SUCCESS)
-				rc = migrate_folio_move(put_new_folio, private, src, dst,
-							mode, anon_vma);
-		}
+		rc = migrate_one(src, get_new_folio, put_new_folio, private, mode, &stats);
 		if (rc == MIGRATEPAGE_SUCCESS) {
-			stats.nr_succeeded += nr_pages;
 			from[i] = NULL;
 			continue;
 		}
+		if (rc == -ENOMEM && folio_test_large(src)) {
+			KNOTE("no free order-%u block: split it", folio_order(src));
+			left = migrate_split_folio(src, get_new_folio, put_new_folio, private,
+						   mode, &stats, &head_left);
+			if (left < 0) {
+				stats.nr_failed_pages += folio_nr_pages(src);
+				nr_failed++;
+				continue;
+			}
+			nr_split++;
+			nr_failed += left;
+			/* the first piece: moved and gone, or for the caller to put back */
+			if (!head_left)
+				from[i] = NULL;
+			continue;
+		}
 		nr_failed++;
-		stats.nr_failed_pages += nr_pages;
 		if (rc == -ENOMEM) {
 			KNOTE("no free page to migrate to: stop");
 			break;
@@ -343,7 +438,7 @@ int migrate_pages(struct folio **from, int nr, new_folio_t *get_new_folio,
 		  { "nr_failed", NULL, stats.nr_failed_pages },
 		  { "nr_thp_succeeded", NULL, stats.nr_thp_succeeded },
 		  { "nr_thp_failed", NULL, stats.nr_thp_failed },
-		  { "nr_thp_split", NULL, 0 }, { "nr_split", NULL, 0 },
+		  { "nr_thp_split", NULL, 0 }, { "nr_split", NULL, nr_split },
 		  { "mode", migrate_mode_name(mode), 0 }, { "reason", "compaction", 0 } } });
 	if (nr_succeeded)
 		*nr_succeeded = stats.nr_succeeded;

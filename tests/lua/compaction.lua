@@ -213,8 +213,7 @@ step("compact() over pinned pages")
 -- ---- what moves and what does not ----------------------------------------
 
 -- A page shared with a child after fork moves for both; a THP does not
--- (FACTS.md "Compaction": 8 THPs, 0 moved by compact_memory), nor an
--- mTHP in thpsh (the kernel moves those: a caveat).
+-- (FACTS.md "Compaction": 8 THPs, 0 moved by compact_memory).
 a = fragment()
 local thp = mmap("2M", { huge = true })
 fault(thp, "w")
@@ -235,6 +234,72 @@ t.is(folio(thp).pfn, thp_pfn, "the THP stayed (order 9 >= pageblock_order: never
 t.is(read(thp + 5 * P), 77, "its value too")
 exit(child)
 step("the child's exit")
+
+-- mTHPs move too; with only order-0 free pages taken by the free
+-- scanner there is no block of their order, so each is split and its
+-- pages moved (FACTS.md "Compaction": 64kB mTHPs moved or split,
+-- mm_migrate_pages nr_split=1, split_deferred from the unmap).
+reset { mem = "64M" }
+sysfs("transparent_hugepage/hugepages-64kB/enabled", "always")
+sysfs("transparent_hugepage/hugepages-2048kB/enabled", "never")
+local K64 = 65536
+local m = mmap(64 * K64)
+for i = 0, 63 do write(m + i * K64 + P, i + 100) end
+t.is(folio(m + P).order, 4, "64K mTHPs at the bottom of memory")
+a = mmap(12000 * P, { nohuge = true })
+for off = 0, 12000 * P - 1, M2 do touch(a + off, P, "w") end
+for i = 0, 11999 do write(a + i * P, i + 1) end
+for i = 1, 11999, 2 do madvise(a + i * P, P, "dontneed") end
+for i = 1, 63, 2 do munmap(m + i * K64, K64) end
+step("32 mTHPs among fragmented pages")
+local mpfn = {}
+for i = 0, 63, 2 do mpfn[i] = page(m + i * K64 + P).pfn end
+s = snap()
+events(true)
+r = compact()
+events(false)
+d = delta(s)
+step("compact() over mTHPs")
+local moved, whole, vals = 0, 0, 0
+for i = 0, 63, 2 do
+	if page(m + i * K64 + P).pfn ~= mpfn[i] then moved = moved + 1 end
+	if folio(m + i * K64 + P).order == 4 then whole = whole + 1 end
+	if read(m + i * K64 + P) == i + 100 then vals = vals + 1 end
+end
+t.is({ moved, whole, vals }, { 32, 0, 32 }, "every mTHP was split and its written page moved, values intact")
+t.is({ mthp_stats("64kB").split, mthp_stats("64kB").nr_anon }, { 32, 0 }, "64kB split +32, nr_anon 0")
+local splits = 0
+for _, e in ipairs(events()) do
+	if e.name == "mm_migrate_pages" then splits = splits + e.nr_split end
+end
+t.is(splits, 32, "mm_migrate_pages counts them in nr_split")
+t.is(page(m + 2 * K64).zero, true, "a page of zeroes is mapped to the zero page by the split")
+sysfs("transparent_hugepage/hugepages-64kB/enabled", "never")
+
+-- With free 64K blocks among the free pages above it, an mTHP moves whole.
+reset { mem = "64M" }
+sysfs("transparent_hugepage/hugepages-64kB/enabled", "always")
+sysfs("transparent_hugepage/hugepages-2048kB/enabled", "never")
+m = mmap("2M")
+write(m + P, 5)
+local f1 = mmap(600 * P, { nohuge = true })
+touch(f1, 600 * P, "w")		-- fills the rest of the first pageblock, and more
+local hole = mmap("2M")
+touch(hole, K64, "w")
+local f2 = mmap(64 * P, { nohuge = true })
+touch(f2, 64 * P, "w")
+munmap(hole, "2M")		-- a free order-4 block in the second pageblock
+local old = folio(m + P).pfn
+t.is(folio(m + P).order, 4, "a 64K mTHP in the first pageblock")
+s = snap()
+r = compact()
+d = delta(s)
+step("compact() of one mTHP")
+t.is({ folio(m + P).order, read(m + P), mthp_stats("64kB").split },
+     { 4, 5, 0 }, "the mTHP moved whole (order 4, not split), value intact")
+t.ok(folio(m + P).pfn ~= old and folio(m + P).pfn % 16 == 0,
+     "to an aligned block elsewhere: pfn " .. folio(m + P).pfn)
+sysfs("transparent_hugepage/hugepages-64kB/enabled", "never")
 
 -- ---- trace events ---------------------------------------------------------
 
