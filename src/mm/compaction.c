@@ -218,7 +218,7 @@ static enum compact_result compaction_suit_allocation_order(struct pglist_data *
 static void isolate_migratepages_block(struct compact_control *cc, unsigned long low_pfn,
 				       unsigned long end_pfn)
 {
-	unsigned long nr_scanned = 0, nr_isolated = 0;
+	unsigned long nr_scanned = 0, nr_isolated = 0, start_pfn = low_pfn;
 
 	KFUNC(low_pfn << PAGE_SHIFT, NULL);
 	for (; low_pfn < end_pfn; low_pfn++) {
@@ -269,7 +269,7 @@ static void isolate_migratepages_block(struct compact_control *cc, unsigned long
 	cc->total_migrate_scanned += nr_scanned;
 	cc->nr_isolated += nr_isolated;
 	count_vm_events(COMPACTISOLATED, nr_isolated);
-	TP_EMIT({ "mm_compaction_isolate_migratepages", 4, { { "start_pfn", NULL, (long long)(end_pfn - pageblock_nr_pages) },
+	TP_EMIT({ "mm_compaction_isolate_migratepages", 4, { { "start_pfn", NULL, (long long)start_pfn },
 		  { "end_pfn", NULL, (long long)low_pfn }, { "nr_scanned", NULL, (long long)nr_scanned },
 		  { "nr_taken", NULL, (long long)nr_isolated } } });
 }
