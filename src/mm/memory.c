@@ -193,7 +193,8 @@ static struct folio *alloc_anon_folio(struct vm_fault *vmf)
 
 		if (!(orders & BIT(order)))
 			continue;
-		folio = vma_alloc_folio(GFP_TRANSHUGE | __GFP_ZERO, order, vma,
+		/* as for a PMD THP: defrag decides whether an mTHP compacts */
+		folio = vma_alloc_folio(vma_thp_gfp_mask(vma) | __GFP_ZERO, order, vma,
 					ALIGN_DOWN(vmf->address, PAGE_SIZE << order));
 		if (folio) {
 			if (!mem_cgroup_charge(folio, vma->vm_mm)) {

@@ -12,7 +12,7 @@
  * types (every pageblock counts as movable), no watermarks, no reclaim
  * from the allocator; an allocation that finds no block of its order
  * fails at once unless its gfp asks for direct compaction or kcompactd
- * (only THP faults, per transparent_hugepage/defrag: vma_thp_gfp_mask),
+ * (THP and mTHP faults per transparent_hugepage/defrag, collapses),
  * and the first 4 MiB hold the "kernel" (reserved frames, among them
  * the shared zero page).
  */

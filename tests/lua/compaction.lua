@@ -179,6 +179,28 @@ t.is({ out, dd.compact_stall, dd.compact_daemon_wake, dd.thp_fault_fallback },
      { "pte", nil, nil, 1 }, "defrag=never, even MADV_HUGEPAGE: no compaction")
 step("defrag=madvise and never")
 
+-- An mTHP fault compacts too (alloc_anon_folio asks vma_thp_gfp_mask,
+-- mm/memory.c): 64K is a costly order (> PAGE_ALLOC_COSTLY_ORDER).
+fragment()
+eat_blocks()
+sysfs("transparent_hugepage/hugepages-2048kB/enabled", "never")
+sysfs("transparent_hugepage/hugepages-64kB/enabled", "always")
+sysfs("transparent_hugepage/defrag", "never")
+local got
+repeat
+	got = fault(mmap("2M", { huge = true }), "w")
+until got ~= "mthp-64K"
+t.is(got, "pte", "defrag=never: once the 64K blocks are gone, the mTHP fault falls back")
+sysfs("transparent_hugepage/defrag", "madvise")
+s = snap()
+got = fault(mmap("2M", { huge = true }), "w")
+d = delta(s)
+t.is({ got, d.compact_stall, d.compact_success }, { "mthp-64K", 1, 1 },
+     "defrag=madvise, MADV_HUGEPAGE: the 64K fault compacts and gets its mTHP")
+sysfs("transparent_hugepage/hugepages-64kB/enabled", "never")
+sysfs("transparent_hugepage/hugepages-2048kB/enabled", "inherit")
+step("the mTHP fault's compaction")
+
 -- ---- compaction that cannot help: pinned pages, deferral ----------------
 
 a = fragment()
