@@ -565,7 +565,10 @@ const struct thp_command thp_commands[] = {
 	  "khugepaged/max_ptes_none and the other khugepaged knobs, "
 	  "hugepages-<size>kB/enabled, hugepages-<size>kB/shmem_enabled and "
 	  "hugepages-<size>kB/stats/*.  Writes are checked as the kernel's "
-	  "store functions check them.",
+	  "store functions check them.  defrag decides what a THP fault does "
+	  "when no free block is left (direct compaction, kcompactd, or "
+	  "nothing: see compact), khugepaged/defrag whether khugepaged "
+	  "compacts.",
 	  "sysfs(\"transparent_hugepage/enabled\")", CMD_MUTATES },
 	{ "tmpfs", cmd_tmpfs, "[path [, options]]", "table",
 	  "mount a tmpfs",

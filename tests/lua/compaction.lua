@@ -201,6 +201,29 @@ sysfs("transparent_hugepage/hugepages-64kB/enabled", "never")
 sysfs("transparent_hugepage/hugepages-2048kB/enabled", "inherit")
 step("the mTHP fault's compaction")
 
+-- khugepaged's allocation compacts only with khugepaged/defrag 1
+-- (alloc_hugepage_khugepaged_gfpmask, mm/khugepaged.c).
+fragment()
+eat_blocks()
+sysfs("transparent_hugepage/defrag", "never")
+local c = mmap("2M", { huge = true })
+t.is(fault(c, "w"), "pte", "a 2 MiB region faulted with 4K pages (defrag=never)")
+touch(c, "2M", "w")
+sysfs("transparent_hugepage/khugepaged/defrag", 0)
+s = snap()
+t.is(khugepaged(), 0, "khugepaged/defrag 0: no collapse")
+d = delta(s)
+t.is({ d.thp_collapse_alloc_failed, d.compact_stall }, { 1, nil },
+     "thp_collapse_alloc_failed, no compaction")
+step("khugepaged without defrag")
+sysfs("transparent_hugepage/khugepaged/defrag", 1)
+s = snap()
+t.is(khugepaged(), 1, "khugepaged/defrag 1: it compacts and collapses")
+d = delta(s)
+t.is({ d.thp_collapse_alloc, d.compact_stall, d.compact_success, folio(c).order },
+     { 1, 1, 1, 9 }, "thp_collapse_alloc, compact_stall, compact_success, an order-9 folio")
+step("khugepaged with defrag")
+
 -- ---- compaction that cannot help: pinned pages, deferral ----------------
 
 a = fragment()
