@@ -36,7 +36,7 @@ skip() {
 }
 
 if ! why=$("$THPSH" --kernel -e '' 2>&1); then
-	skip "$(printf '%s\n' "$why" | sed -n '1s/^thpsh: //p')" 16
+	skip "$(printf '%s\n' "$why" | sed -n '1s/^thpsh: //p')" 18
 	done_testing
 	exit
 fi
@@ -47,6 +47,12 @@ err=$("$THPSH" --kernel -e 'split_pmd(mmap("2M"))' 2>&1)
 like "$err" "split_pmd: not available on the live kernel" \
 	"a command the live kernel lacks says so"
 is "$("$THPSH" --kernel -e 'fault(mmap("4K"), "w")')" pte "--kernel runs the live commands"
+# compact() itself is not run here: it would move every process's pages
+# (and split their mTHPs) under other live measurements; only refusals.
+err=$("$THPSH" --kernel -e 'compact("x")' 2>&1)
+like "$err" "node must be an integer" "live compact: a bad node is refused"
+err=$("$THPSH" --kernel -e 'compact(4000)' 2>&1)
+like "$err" "compact: no node 4000" "live compact: a node that does not exist"
 err=$("$THPSH" --kernel -e "$set_swap" 2>&1)
 like "$err" "needs --allow-sysfs" "a /sys write needs --allow-sysfs"
 is "$(cat "$SWAP")" "$before" "...and changes nothing"
