@@ -33,7 +33,6 @@
 #include "util.h"
 
 /* x86-64 with 4-level paging: the top of user space */
-#define LIVE_TASK_SIZE	0x7ffffffff000UL
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE	25
@@ -41,19 +40,9 @@
 
 /* --- arguments ------------------------------------------------------- */
 
-/* The length argument: a size, non-zero, page-rounded (as memcmds.c). */
-static unsigned long check_page_addr(lua_State *L, int arg, const char *cmd)
-{
-	lua_Integer addr = thp_checkaddr(L, arg, cmd);
-
-	if (addr & (lua_Integer)(LIVE_PAGE_SIZE - 1))
-		thp_errorf(L, "%s: address %#llx is not page aligned", cmd, (long long)addr);
-	return (unsigned long)addr;
-}
-
 static void check_range(lua_State *L, unsigned long addr, unsigned long len, const char *cmd)
 {
-	if (addr + len > LIVE_TASK_SIZE || addr + len < addr)
+	if (addr + len > THP_TASK_SIZE || addr + len < addr)
 		thp_errorf(L, "%s: range is outside the address space", cmd);
 }
 
@@ -171,8 +160,8 @@ static void check_mmap_opts(lua_State *L, struct live_agent *a, unsigned long le
 	struct span s;
 
 	if (lua_getfield(L, 2, "addr") != LUA_TNIL) {
-		o->addr = check_page_addr(L, -1, "mmap");
-		if (o->addr + len > LIVE_TASK_SIZE || o->addr + len < o->addr)
+		o->addr = thp_check_page_addr(L, -1, "mmap");
+		if (o->addr + len > THP_TASK_SIZE || o->addr + len < o->addr)
 			thp_errorf(L, "mmap: [%#lx, +%#lx) is outside the address space",
 				   o->addr, len);
 		span_walk(L, a, o->addr, o->addr + len, "mmap", &s);
@@ -222,7 +211,7 @@ int livecmd_mmap(lua_State *L)
 /* munmap(addr, len): a range with nothing mapped is not an error. */
 int livecmd_munmap(lua_State *L)
 {
-	unsigned long addr = check_page_addr(L, 1, "munmap");
+	unsigned long addr = thp_check_page_addr(L, 1, "munmap");
 	unsigned long len = thp_checklen(L, 2, "munmap");
 	struct live_agent *a = thp_live_task(L, 3, "munmap");
 	struct span s;
@@ -238,7 +227,7 @@ int livecmd_munmap(lua_State *L)
 /* mprotect(addr, len, prot) */
 int livecmd_mprotect(lua_State *L)
 {
-	unsigned long addr = check_page_addr(L, 1, "mprotect");
+	unsigned long addr = thp_check_page_addr(L, 1, "mprotect");
 	unsigned long len = thp_checklen(L, 2, "mprotect");
 	int prot = thp_checkprot(L, 3, "mprotect");
 	struct live_agent *a = thp_live_task(L, 4, "mprotect");
@@ -268,7 +257,7 @@ static const int advice_values[] = {
 /* madvise(addr, len, advice) */
 int livecmd_madvise(lua_State *L)
 {
-	unsigned long addr = check_page_addr(L, 1, "madvise");
+	unsigned long addr = thp_check_page_addr(L, 1, "madvise");
 	unsigned long len = thp_checklen(L, 2, "madvise");
 	int advice = advice_values[luaL_checkoption(L, 3, NULL, advice_names)];
 	struct live_agent *a = thp_live_task(L, 4, "madvise");
@@ -292,7 +281,7 @@ int livecmd_madvise(lua_State *L)
 /* mremap(addr, oldlen, newlen [, newaddr] [, opts]) -> the new address. */
 int livecmd_mremap(lua_State *L)
 {
-	unsigned long addr = check_page_addr(L, 1, "mremap");
+	unsigned long addr = thp_check_page_addr(L, 1, "mremap");
 	unsigned long old_len = thp_mremap_old_len(L, 2);
 	unsigned long new_len = thp_checklen(L, 3, "mremap");
 	unsigned long flags = MREMAP_MAYMOVE, new_addr = 0;
@@ -301,14 +290,10 @@ int livecmd_mremap(lua_State *L)
 	struct span s;
 	long ret;
 
-	if (opts == 5 && !lua_isnoneornil(L, 4)) {
-		new_addr = check_page_addr(L, 4, "mremap");
+	if (opts == 5)
+		new_addr = thp_mremap_new_addr(L, 4, addr, old_len, new_len);
+	if (new_addr)
 		flags |= MREMAP_FIXED;
-		if (new_addr >= LIVE_TASK_SIZE || new_len > LIVE_TASK_SIZE - new_addr)
-			return thp_errorf(L, "mremap: the new range is outside the address space");
-		if (addr < new_addr + new_len && new_addr < addr + old_len)
-			return thp_errorf(L, "mremap: the new range overlaps the old one (EINVAL)");
-	}
 	a = thp_live_task(L, opts, "mremap");
 	check_range(L, addr, old_len ? old_len : LIVE_PAGE_SIZE, "mremap");
 	/* oldlen 0 still names a mapping: the one holding addr */
@@ -475,7 +460,7 @@ static unsigned long check_user_addr(lua_State *L, int arg, const char *cmd)
 {
 	unsigned long addr = (unsigned long)thp_checkaddr(L, arg, cmd);
 
-	if (addr >= LIVE_TASK_SIZE)
+	if (addr >= THP_TASK_SIZE)
 		thp_errorf(L, "%s: %#lx is outside the address space", cmd, addr);
 	return addr & ~(LIVE_PAGE_SIZE - 1);
 }
@@ -496,7 +481,7 @@ int livecmd_fault(lua_State *L)
 /* touch(addr, len [, mode]) -> { outcome = count, ... } for every page. */
 int livecmd_touch(lua_State *L)
 {
-	unsigned long addr = check_page_addr(L, 1, "touch");
+	unsigned long addr = thp_check_page_addr(L, 1, "touch");
 	unsigned long len = thp_checklen(L, 2, "touch");
 	int write = thp_checkmode(L, 3), i;
 	struct live_agent *a = thp_live_task(L, 4, "touch");

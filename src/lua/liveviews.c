@@ -26,7 +26,6 @@
 #include "machine.h"
 #include "util.h"
 
-#define LIVE_TASK_SIZE	0x7ffffffff000UL
 #define PMD_PAGES	512UL
 
 /* --- counters -------------------------------------------------------- */
@@ -171,19 +170,11 @@ int livecmd_pagemap(lua_State *L)
 	struct live_agent *a = thp_live_task(L, 2, "pagemap");
 	uint64_t v;
 
-	if (addr >= LIVE_TASK_SIZE)
+	if (addr >= THP_TASK_SIZE)
 		return thp_errorf(L, "pagemap: %#lx is outside the address space", addr);
 	v = pagemap_entry(L, a, addr, "pagemap");
 	lua_newtable(L);
-	thp_setint(L, "raw", (long long)v);
-	thp_setbool(L, "present", (v & PM_PRESENT) != 0);
-	thp_setbool(L, "swapped", (v & PM_SWAP) != 0);
-	thp_setbool(L, "file", (v & PM_FILE) != 0);
-	thp_setbool(L, "exclusive", (v & PM_MMAP_EXCLUSIVE) != 0);
-	thp_setbool(L, "soft_dirty", (v & PM_SOFT_DIRTY) != 0);
-	thp_setbool(L, "uffd_wp", (v & PM_UFFD_WP) != 0);
-	if (v & PM_PRESENT)
-		thp_setint(L, "pfn", (long long)(v & PM_PFN_MASK));
+	thp_set_pagemap_fields(L, v);
 	return 1;
 }
 
@@ -263,7 +254,7 @@ static uint64_t arg_pfn(lua_State *L, int arg, const char *cmd, struct live_agen
 		return check_pfn(L, -1, cmd);
 	}
 	*addr = (unsigned long)thp_checkaddr(L, arg, cmd);
-	if (*addr >= LIVE_TASK_SIZE || live_vmas(a->pid, 0, holds_addr, addr) <= 0)
+	if (*addr >= THP_TASK_SIZE || live_vmas(a->pid, 0, holds_addr, addr) <= 0)
 		thp_errorf(L, "%s: %#lx is not mapped", cmd, *addr);
 	e = pagemap_entry(L, a, *addr, cmd);
 	if (!(e & PM_PRESENT))

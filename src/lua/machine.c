@@ -111,15 +111,6 @@ const char *thp_errname(int err)
 	}
 }
 
-unsigned long thp_check_page_addr(lua_State *L, int arg, const char *cmd)
-{
-	lua_Integer addr = thp_checkaddr(L, arg, cmd);
-
-	if (addr & (lua_Integer)(PAGE_SIZE - 1))
-		thp_errorf(L, "%s: address %#llx is not page aligned", cmd, (long long)addr);
-	return (unsigned long)addr;
-}
-
 void thp_new_view(lua_State *L, const char *name, lua_CFunction tostring)
 {
 	lua_newtable(L);

@@ -37,9 +37,6 @@ void thp_check_mutable(lua_State *L, const char *cmd);
 /* "EAGAIN" for -11 and so on; "E?" for an errno thpsh does not use. */
 const char *thp_errname(int err);
 
-/* An address argument that must be page aligned, as @cmd says when not. */
-unsigned long thp_check_page_addr(lua_State *L, int arg, const char *cmd);
-
 /* Push a fresh table with the metatable @name whose __tostring is @fn. */
 void thp_new_view(lua_State *L, const char *name, lua_CFunction tostring);
 

@@ -631,14 +631,10 @@ int cmd_mremap(lua_State *L)
 	struct task_struct *t;
 	long ret;
 
-	if (opts == 5 && !lua_isnoneornil(L, 4)) {
-		new_addr = thp_check_page_addr(L, 4, "mremap");
+	if (opts == 5)
+		new_addr = thp_mremap_new_addr(L, 4, addr, old_len, new_len);
+	if (new_addr)
 		flags |= MREMAP_FIXED;
-		if (new_addr >= TASK_SIZE || new_len > TASK_SIZE - new_addr)
-			return thp_errorf(L, "mremap: the new range is outside the address space");
-		if (addr < new_addr + new_len && new_addr < addr + old_len)
-			return thp_errorf(L, "mremap: the new range overlaps the old one (EINVAL)");
-	}
 	t = thp_opt_task(L, opts, "mremap");
 	thp_check_mutable(L, "mremap");
 	vma = addr < TASK_SIZE ? vma_lookup(t->mm, addr) : NULL;

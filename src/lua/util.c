@@ -1,6 +1,8 @@
 /*
  * util.c - argument helpers shared by the command bindings.
  */
+#include "live/live.h"	/* the /proc ABI (pagemap bits); first: _GNU_SOURCE */
+
 #include <ctype.h>
 #include <stdint.h>
 #include <string.h>
@@ -219,6 +221,43 @@ unsigned long thp_checklen(lua_State *L, int arg, const char *cmd)
 unsigned long thp_mremap_old_len(lua_State *L, int arg)
 {
 	return thp_checksize(L, arg, "mremap") ? thp_checklen(L, arg, "mremap") : 0;
+}
+
+unsigned long thp_mremap_new_addr(lua_State *L, int arg, unsigned long addr,
+				  unsigned long old_len, unsigned long new_len)
+{
+	unsigned long new_addr;
+
+	if (lua_isnoneornil(L, arg))
+		return 0;
+	new_addr = thp_check_page_addr(L, arg, "mremap");
+	if (new_addr >= THP_TASK_SIZE || new_len > THP_TASK_SIZE - new_addr)
+		thp_errorf(L, "mremap: the new range is outside the address space");
+	if (addr < new_addr + new_len && new_addr < addr + old_len)
+		thp_errorf(L, "mremap: the new range overlaps the old one (EINVAL)");
+	return new_addr;
+}
+
+unsigned long thp_check_page_addr(lua_State *L, int arg, const char *cmd)
+{
+	lua_Integer addr = thp_checkaddr(L, arg, cmd);
+
+	if (addr & (lua_Integer)(THP_PAGE_SIZE - 1))
+		thp_errorf(L, "%s: address %#llx is not page aligned", cmd, (long long)addr);
+	return (unsigned long)addr;
+}
+
+void thp_set_pagemap_fields(lua_State *L, unsigned long long v)
+{
+	thp_setint(L, "raw", (long long)v);
+	thp_setbool(L, "present", (v & PM_PRESENT) != 0);
+	thp_setbool(L, "swapped", (v & PM_SWAP) != 0);
+	thp_setbool(L, "file", (v & PM_FILE) != 0);
+	thp_setbool(L, "exclusive", (v & PM_MMAP_EXCLUSIVE) != 0);
+	thp_setbool(L, "soft_dirty", (v & PM_SOFT_DIRTY) != 0);
+	thp_setbool(L, "uffd_wp", (v & PM_UFFD_WP) != 0);
+	if (v & PM_PRESENT)
+		thp_setint(L, "pfn", (long long)(v & PM_PFN_MASK));
 }
 
 void thp_pagerange(lua_State *L, int arg, const char *cmd, unsigned long *start,

@@ -44,6 +44,12 @@ int thp_argerror(lua_State *L, int arg, const char *cmd, const char *msg);
 #define THP_TASK_SIZE	0x7ffffffff000UL
 #define THP_PAGE_SIZE	4096UL
 
+/* An address argument that must be page aligned, as @cmd says when not. */
+unsigned long thp_check_page_addr(lua_State *L, int arg, const char *cmd);
+
+/* The fields of the /proc/PID/pagemap entry @v, into the table on top. */
+void thp_set_pagemap_fields(lua_State *L, unsigned long long v);
+
 /* The field @key of the table at @t, as a boolean (absent: false). */
 int thp_optbool(lua_State *L, int t, const char *key);
 
@@ -61,6 +67,13 @@ unsigned long thp_checklen(lua_State *L, int arg, const char *cmd);
  * mapping of a shared one); a private mapping then gets this error.
  */
 unsigned long thp_mremap_old_len(lua_State *L, int arg);
+/*
+ * mremap's optional newaddr at @arg for the mapping [@addr, +@old_len)
+ * growing to @new_len: page aligned, inside the address space, not
+ * overlapping the old range; 0 when absent.
+ */
+unsigned long thp_mremap_new_addr(lua_State *L, int arg, unsigned long addr,
+				  unsigned long old_len, unsigned long new_len);
 #define THP_MREMAP_DUP_PRIVATE \
 	"mremap: oldlen 0 maps a shared mapping again, and %#lx is private (EINVAL)"
 

@@ -1274,8 +1274,8 @@ int cmd_deferred_list(lua_State *L)
 	return 1;
 }
 
-#define PM_PFRAME_MASK		((1ULL << 55) - 1)
-#define PM_SOFT_DIRTY		(1ULL << 55)
+/* /proc/PID/pagemap bits, as src/live/live.h has them for the live kernel. */
+#define PM_PFN_MASK		((1ULL << 55) - 1)
 #define PM_MMAP_EXCLUSIVE	(1ULL << 56)
 #define PM_UFFD_WP		(1ULL << 57)
 #define PM_FILE			(1ULL << 61)
@@ -1339,18 +1339,10 @@ int cmd_pagemap(lua_State *L)
 		return thp_errorf(L, "pagemap: %#lx is outside the address space", addr);
 	v = pagemap_entry(t->mm, addr);
 	lua_newtable(L);
-	thp_setint(L, "raw", (long long)v);
-	thp_setbool(L, "present", (v & PM_PRESENT) != 0);
-	thp_setbool(L, "swapped", (v & PM_SWAP) != 0);
-	thp_setbool(L, "file", (v & PM_FILE) != 0);
-	thp_setbool(L, "exclusive", (v & PM_MMAP_EXCLUSIVE) != 0);
-	thp_setbool(L, "soft_dirty", (v & PM_SOFT_DIRTY) != 0);
-	thp_setbool(L, "uffd_wp", (v & PM_UFFD_WP) != 0);
-	if (v & PM_PRESENT)
-		thp_setint(L, "pfn", (long long)(v & PM_PFRAME_MASK));
+	thp_set_pagemap_fields(L, v);
 	if (v & PM_SWAP) {
 		thp_setint(L, "swap_type", (long long)(v & ((1 << MAX_SWAPFILES_SHIFT) - 1)));
-		thp_setint(L, "swap_offset", (long long)((v & PM_PFRAME_MASK) >> MAX_SWAPFILES_SHIFT));
+		thp_setint(L, "swap_offset", (long long)((v & PM_PFN_MASK) >> MAX_SWAPFILES_SHIFT));
 	}
 	return 1;
 }
