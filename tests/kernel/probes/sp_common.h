@@ -26,9 +26,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/swap.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -746,6 +748,103 @@ SP_FN int sp_trace_stop(int max_lines, const char *filter)
 		printf(" %s=%d", names[i], counts[i]);
 	printf("%s\n", nn ? "" : " (none)");
 	return total;
+}
+
+/* ---------- thpsh's live-session lock, and a swap device for the run ---------- */
+
+/*
+ * Hold thpsh's live-session lock until exit, so that no thpsh --kernel
+ * run measures the machine meanwhile.
+ */
+SP_FN void sp_live_lock(void)
+{
+	int fd = open("/run/lock/thpsh-live.lock", O_RDWR | O_CREAT, 0644);
+
+	if (fd < 0 || flock(fd, LOCK_EX))
+		sp_die("live lock");
+}
+
+#define SP_SWAP_SIZE (1UL << 30)
+static char sp_swap_path[128];
+static int sp_swap_is_zram, sp_swap_on, sp_swap_made;
+
+SP_FN void sp_swap_cleanup(void)
+{
+	if (getpid() != sp_owner)
+		return;
+	if (sp_swap_on && swapoff(sp_swap_path))
+		fprintf(stderr, "swapoff %s: %s\n", sp_swap_path, strerror(errno));
+	sp_swap_on = 0;
+	if (sp_swap_made) {
+		if (sp_swap_is_zram)
+			sp_write_file("/sys/block/zram0/reset", "1");
+		else
+			unlink(sp_swap_path);
+	}
+	sp_swap_made = 0;
+}
+
+SP_FN void sp_swap_sig(int sig)
+{
+	sp_swap_cleanup();
+	sp_sig(sig);
+}
+
+SP_FN void sp_run(const char *cmd)
+{
+	if (system(cmd))
+		sp_die("%s", cmd);
+}
+
+SP_FN void sp_swapon(void)
+{
+	if (swapon(sp_swap_path, 0))
+		sp_die("swapon %s", sp_swap_path);
+	sp_swap_on = 1;
+}
+
+SP_FN void sp_swapoff(void)
+{
+	if (swapoff(sp_swap_path))
+		sp_die("swapoff");
+	sp_swap_on = 0;
+}
+
+/*
+ * A 1 GiB swap device for the run, "zram" (zram0, which must be unused)
+ * or "file" (under /var/tmp): made, mkswap'd and on; swapped off and
+ * reset or removed at exit and on a fatal signal.
+ */
+SP_FN void sp_swap_setup(const char *kind)
+{
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS,
+		       SIGABRT, SIGALRM };
+	char cmd[512], buf[64];
+	unsigned i;
+
+	atexit(sp_swap_cleanup);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], sp_swap_sig);
+	sp_swap_is_zram = !strcmp(kind, "zram");
+	if (sp_swap_is_zram) {
+		snprintf(sp_swap_path, sizeof(sp_swap_path), "/dev/zram0");
+		if (sp_read_long("/sys/block/zram0/disksize") != 0)
+			sp_die("zram0 is in use");
+		sp_swap_made = 1;
+		snprintf(buf, sizeof(buf), "%lu", SP_SWAP_SIZE);
+		if (sp_write_file("/sys/block/zram0/disksize", buf))
+			sp_die("zram0 disksize");
+	} else {
+		snprintf(sp_swap_path, sizeof(sp_swap_path), "/var/tmp/thpsh-swap.%d",
+			 (int)getpid());
+		sp_swap_made = 1;
+		snprintf(cmd, sizeof(cmd), "fallocate -l %lu %s && chmod 600 %s",
+			 SP_SWAP_SIZE, sp_swap_path, sp_swap_path);
+		sp_run(cmd);
+	}
+	snprintf(cmd, sizeof(cmd), "mkswap %s >/dev/null", sp_swap_path);
+	sp_run(cmd);
+	sp_swapon();
 }
 
 #endif /* SP_COMMON_H */

@@ -32,62 +32,19 @@
  */
 #include "sp_common.h"
 #include <sched.h>
-#include <sys/file.h>
-#include <sys/swap.h>
 
-#define SWAP_SIZE (1UL << 30)
-
-static int swap_on, swap_made, lock_fd = -1;
-
-static void swap_cleanup(void)
-{
-	if (getpid() != sp_owner)
-		return;
-	if (swap_on && swapoff("/dev/zram0"))
-		fprintf(stderr, "swapoff: %s\n", strerror(errno));
-	swap_on = 0;
-	if (swap_made)
-		sp_write_file("/sys/block/zram0/reset", "1");
-	swap_made = 0;
-}
-
-static void swap_sig(int sig)
-{
-	swap_cleanup();
-	sp_sig(sig);
-}
-
+/* On CPU 0 (the batches are per CPU), under the live lock, zram swap on if asked. */
 static void setup(int zram)
 {
-	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS,
-		       SIGABRT, SIGALRM };
-	char buf[512];
 	cpu_set_t cpus;
-	unsigned i;
 
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	if (sched_setaffinity(0, sizeof(cpus), &cpus))
 		sp_die("sched_setaffinity");
-	lock_fd = open("/run/lock/thpsh-live.lock", O_RDWR | O_CREAT, 0644);
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX))
-		sp_die("live lock");
-	if (!zram)
-		return;
-	atexit(swap_cleanup);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], swap_sig);
-	if (sp_read_long("/sys/block/zram0/disksize") != 0)
-		sp_die("zram0 is in use");
-	swap_made = 1;
-	snprintf(buf, sizeof(buf), "%lu", SWAP_SIZE);
-	if (sp_write_file("/sys/block/zram0/disksize", buf))
-		sp_die("zram0 disksize");
-	if (system("mkswap /dev/zram0 >/dev/null"))
-		sp_die("mkswap");
-	if (swapon("/dev/zram0", 0))
-		sp_die("swapon");
-	swap_on = 1;
+	sp_live_lock();
+	if (zram)
+		sp_swap_setup("zram");
 }
 
 /* The counters sp_snap_take() leaves out, added under their own names. */

@@ -36,7 +36,6 @@
 #include "sp_common.h"
 
 #include <setjmp.h>
-#include <sys/file.h>
 
 static sigjmp_buf bus_jmp;
 
@@ -439,10 +438,8 @@ static void case_dup(int r)
 int main(int argc, char **argv)
 {
 	int runs = argc > 1 ? atoi(argv[1]) : 3, r;
-	int lock_fd = open("/run/lock/thpsh-live.lock", O_RDWR | O_CREAT, 0644);
 
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX))
-		sp_die("live lock");
+	sp_live_lock();
 	sp_init();
 	for (r = 1; r <= runs; r++) {
 		case_move(r, "aligned", 0);

@@ -35,91 +35,10 @@
  *   /tmp/sp_shmem_swap [runs [clean|noswap]]   (root; that case alone)
  */
 #include "sp_common.h"
-#include <sys/file.h>
-#include <sys/swap.h>
 #include <linux/falloc.h>
 #include <time.h>
 
 #define KH SP_THP "/khugepaged/"
-#define SWAP_SIZE (1UL << 30)
-
-static char swap_path[128];
-static int swap_is_zram, swap_on, swap_made, lock_fd = -1;
-
-static void swap_cleanup(void)
-{
-	if (getpid() != sp_owner)
-		return;
-	if (swap_on && swapoff(swap_path))
-		fprintf(stderr, "swapoff %s: %s\n", swap_path, strerror(errno));
-	swap_on = 0;
-	if (swap_made) {
-		if (swap_is_zram)
-			sp_write_file("/sys/block/zram0/reset", "1");
-		else
-			unlink(swap_path);
-	}
-	swap_made = 0;
-	if (lock_fd >= 0)
-		close(lock_fd);
-	lock_fd = -1;
-}
-
-static void swap_sig(int sig)
-{
-	swap_cleanup();
-	sp_sig(sig);
-}
-
-static void run(const char *cmd)
-{
-	if (system(cmd))
-		sp_die("%s", cmd);
-}
-
-static void do_swapon(void)
-{
-	if (swapon(swap_path, 0))
-		sp_die("swapon %s", swap_path);
-	swap_on = 1;
-}
-
-static void swap_setup(const char *kind)
-{
-	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS,
-		       SIGABRT, SIGALRM };
-	char cmd[512], buf[512];
-	unsigned i;
-
-	atexit(swap_cleanup);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], swap_sig);
-	lock_fd = open("/run/lock/thpsh-live.lock", O_RDWR | O_CREAT, 0644);
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX))
-		sp_die("live lock");
-	swap_is_zram = !strcmp(kind, "zram");
-	if (swap_is_zram) {
-		snprintf(swap_path, sizeof(swap_path), "/dev/zram0");
-		if (sp_read_long("/sys/block/zram0/disksize") != 0)
-			sp_die("zram0 is in use");
-		swap_made = 1;
-		snprintf(buf, sizeof(buf), "%lu", SWAP_SIZE);
-		if (sp_write_file("/sys/block/zram0/disksize", buf))
-			sp_die("zram0 disksize");
-	} else {
-		snprintf(swap_path, sizeof(swap_path), "/var/tmp/thpsh-swap.%d", (int)getpid());
-		swap_made = 1;
-		snprintf(cmd, sizeof(cmd), "fallocate -l %lu %s && chmod 600 %s",
-			 SWAP_SIZE, swap_path, swap_path);
-		run(cmd);
-	}
-	snprintf(cmd, sizeof(cmd), "mkswap %s >/dev/null", swap_path);
-	run(cmd);
-	do_swapon();
-	sp_read_file("/proc/swaps", buf, sizeof(buf));
-	printf("/proc/swaps:\n%s\n", buf);
-}
-
 /* The counters sp_snap_take() leaves out, added under their own names. */
 static void snap(struct sp_snap *s)
 {
@@ -397,9 +316,7 @@ static void case_swapoff(int r)
 	sp_fill(p, len, tag);
 	pageout(p, len, "MADV_PAGEOUT 16 pages");
 	step_begin();
-	if (swapoff(swap_path))
-		sp_die("swapoff");
-	swap_on = 0;
+	sp_swapoff();
 	step_end("swapoff");
 	smaps("after", p);
 	pg("after", p, 3);
@@ -410,7 +327,7 @@ static void case_swapoff(int r)
 	munmap(p, len);
 	close(fd);
 	sp_umount(mnt);
-	do_swapon();
+	sp_swapon();
 }
 
 static void case_collapse(int r)
@@ -521,7 +438,10 @@ int main(int argc, char **argv)
 			case_noswap(r);
 		return 0;
 	}
-	swap_setup("zram");
+	sp_live_lock();
+	sp_swap_setup("zram");
+	sp_read_file("/proc/swaps", buf, sizeof(buf));
+	printf("/proc/swaps:\n%s\n", buf);
 	sp_set(KH "scan_sleep_millisecs", "100");
 	sp_set(SP_THP "/shmem_enabled", "never");
 	for (r = 1; r <= runs; r++) {
@@ -540,7 +460,7 @@ int main(int argc, char **argv)
 		case_khuge(r, 100);
 		case_private(r);
 	}
-	swap_cleanup();
+	sp_swap_cleanup();
 	sp_read_file("/proc/swaps", buf, sizeof(buf));
 	printf("/proc/swaps after: %s\n", buf);
 	return 0;

@@ -31,90 +31,9 @@
  *   /tmp/sp_swap zram|file [runs]        (root)
  */
 #include "sp_common.h"
-#include <sys/file.h>
-#include <sys/swap.h>
 #include <time.h>
 
 #define KH SP_THP "/khugepaged/"
-#define SWAP_SIZE (1UL << 30)
-
-static char swap_path[128];
-static int swap_is_zram, swap_on, swap_made, lock_fd = -1;
-
-static void swap_cleanup(void)
-{
-	if (getpid() != sp_owner)
-		return;
-	if (swap_on && swapoff(swap_path))
-		fprintf(stderr, "swapoff %s: %s\n", swap_path, strerror(errno));
-	swap_on = 0;
-	if (swap_made) {
-		if (swap_is_zram)
-			sp_write_file("/sys/block/zram0/reset", "1");
-		else
-			unlink(swap_path);
-	}
-	swap_made = 0;
-	if (lock_fd >= 0)
-		close(lock_fd);
-	lock_fd = -1;
-}
-
-static void swap_sig(int sig)
-{
-	swap_cleanup();
-	sp_sig(sig);
-}
-
-static void run(const char *cmd)
-{
-	if (system(cmd))
-		sp_die("%s", cmd);
-}
-
-static void do_swapon(void)
-{
-	if (swapon(swap_path, 0))
-		sp_die("swapon %s", swap_path);
-	swap_on = 1;
-}
-
-static void swap_setup(const char *kind)
-{
-	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS,
-		       SIGABRT, SIGALRM };
-	char cmd[512], buf[512];
-	unsigned i;
-
-	atexit(swap_cleanup);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], swap_sig);
-	lock_fd = open("/run/lock/thpsh-live.lock", O_RDWR | O_CREAT, 0644);
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX))
-		sp_die("live lock");
-	swap_is_zram = !strcmp(kind, "zram");
-	if (swap_is_zram) {
-		snprintf(swap_path, sizeof(swap_path), "/dev/zram0");
-		if (sp_read_long("/sys/block/zram0/disksize") != 0)
-			sp_die("zram0 is in use");
-		swap_made = 1;
-		snprintf(buf, sizeof(buf), "%lu", SWAP_SIZE);
-		if (sp_write_file("/sys/block/zram0/disksize", buf))
-			sp_die("zram0 disksize");
-	} else {
-		snprintf(swap_path, sizeof(swap_path), "/var/tmp/thpsh-swap.%d", (int)getpid());
-		swap_made = 1;
-		snprintf(cmd, sizeof(cmd), "fallocate -l %lu %s && chmod 600 %s",
-			 SWAP_SIZE, swap_path, swap_path);
-		run(cmd);
-	}
-	snprintf(cmd, sizeof(cmd), "mkswap %s >/dev/null", swap_path);
-	run(cmd);
-	do_swapon();
-	sp_read_file("/proc/swaps", buf, sizeof(buf));
-	printf("/proc/swaps:\n%s\n", buf);
-}
-
 /* The counters sp_snap_take() leaves out, added under their own names. */
 static void snap(struct sp_snap *s)
 {
@@ -484,16 +403,14 @@ static void case_swapoff(int r)
 	printf("== swapoff run %d\n", r);
 	pageout(p, SP_PMD, "MADV_PAGEOUT 2M");
 	step_begin();
-	if (swapoff(swap_path))
-		sp_die("swapoff");
-	swap_on = 0;
+	sp_swapoff();
 	step_end("swapoff");
 	smaps("after", p);
 	pm("after", getpid(), p, 3);
 	pm_range("after", getpid(), p, 512);
 	printf("  values bad=%d\n", sp_check(p, SP_PMD, tag));
 	munmap(p, SP_PMD);
-	do_swapon();
+	sp_swapon();
 }
 
 int main(int argc, char **argv)
@@ -506,7 +423,10 @@ int main(int argc, char **argv)
 	sp_init();
 	sp_read_file("/proc/swaps", buf, sizeof(buf));
 	printf("/proc/swaps before: %s\n", buf);
-	swap_setup(argv[1]);
+	sp_live_lock();
+	sp_swap_setup(argv[1]);
+	sp_read_file("/proc/swaps", buf, sizeof(buf));
+	printf("/proc/swaps:\n%s\n", buf);
 	sp_set(KH "scan_sleep_millisecs", "100");
 	for (r = 1; r <= runs; r++) {
 		case_pageout(r);
@@ -521,7 +441,7 @@ int main(int argc, char **argv)
 		case_khuge(r, 100);
 		case_swapoff(r);
 	}
-	swap_cleanup();
+	sp_swap_cleanup();
 	sp_read_file("/proc/swaps", buf, sizeof(buf));
 	printf("/proc/swaps after: %s\n", buf);
 	return 0;
